@@ -1,0 +1,152 @@
+package ai.aim4j.parity;
+
+import ai.aim4j.model.Aim;
+import ai.aim4j.model.AimConfig;
+import ai.aim4j.model.io.HostTensor;
+import ai.aim4j.model.io.NamedTensors;
+import ai.aim4j.model.io.Npz;
+import ai.aim4j.weights.WeightFiles;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Runs the Java model on a parity fixture folder (config.json, inputs.npz, outputs.npz, optionally
+ * prefix_outputs.npz, and weights files) and compares every reference tensor: the float32 model
+ * against the float32 and float64 references, and a float64 run of the same weights against the
+ * float64 references.
+ */
+public final class ParityCheck {
+    private static final List<String> WEIGHT_FILES = List.of("weights.safetensors", "weights.pth", "weights_flax.msgpack", "weights_flax.npz");
+
+    private ParityCheck() {}
+
+    /** The weights files present in a fixture folder, in a fixed order. */
+    public static List<Path> weightFiles(Path dir) {
+        return WEIGHT_FILES.stream().map(dir::resolve).filter(Files::isRegularFile).toList();
+    }
+
+    /** Checks every given weights file (all present ones when {@code weights} is empty). */
+    public static List<ParityRow> run(Path dir, List<Path> weights) throws IOException {
+        AimConfig config = AimConfig.fromJson(dir.resolve("config.json"));
+        List<Path> files = weights.isEmpty() ? weightFiles(dir) : weights;
+        if (files.isEmpty()) {
+            throw new IOException(dir + ": no weights file (weights.safetensors, weights.pth, weights_flax.*)");
+        }
+        Map<String, HostTensor> inputs = Npz.read(dir.resolve("inputs.npz")).tensors();
+        Map<String, HostTensor> outputs = Npz.read(dir.resolve("outputs.npz")).tensors();
+        Path prefixFile = dir.resolve("prefix_outputs.npz");
+        Map<String, HostTensor> prefixOutputs = Files.isRegularFile(prefixFile) ? Npz.read(prefixFile).tensors() : Map.of();
+        List<ParityRow> rows = new ArrayList<>();
+        for (Path w : files) {
+            for (DataType precision : List.of(DataType.FLOAT32, DataType.FLOAT64)) {
+                try (NamedTensors tensors = WeightFiles.read(w);
+                     Aim model = Aim.load(config, tensors, precision, w.toString());
+                     NDManager scope = NDManager.newBaseManager()) {
+                    Map<String, HostTensor> got = new LinkedHashMap<>();
+                    compute(model, scope, inputs, got);
+                    if (!prefixOutputs.isEmpty()) {
+                        computePrefix(model, scope, inputs, got);
+                    }
+                    compare(w.getFileName().toString(), precision, got, outputs, prefixOutputs, rows);
+                }
+            }
+        }
+        return rows;
+    }
+
+    private static void compute(Aim model, NDManager scope, Map<String, HostTensor> inputs, Map<String, HostTensor> got) {
+        NDArray images = inputs.get("images").toNDArray(scope);
+        got.put("patchifier_tokens", HostTensor.fromNDArray(model.patchifierTokens(images)));
+        got.put("patch_tokens", HostTensor.fromNDArray(model.patchTokens(images)));
+        got.put("pos_embed", HostTensor.fromNDArray(model.posEmbed()));
+        NDList blocks = model.extractFeatures(images, -1, null);
+        for (int i = 0; i < blocks.size(); i++) {
+            got.put("features_block_" + i, HostTensor.fromNDArray(blocks.get(i)));
+        }
+        got.put("post_trunk_norm", HostTensor.fromNDArray(model.postTrunkNorm(blocks.getLast())));
+        NDArray probe = model.averageProbeFeatures(blocks);
+        got.put("averaged_probe_features", HostTensor.fromNDArray(probe));
+        if (model.hasHead()) {
+            got.put("logits", HostTensor.fromNDArray(model.classify(probe)));
+        }
+    }
+
+    private static void computePrefix(Aim model, NDManager scope, Map<String, HostTensor> inputs, Map<String, HostTensor> got) {
+        NDArray images = inputs.get("images").toNDArray(scope);
+        NDArray mask = inputs.get("prefix_mask").toNDArray(scope);
+        NDList blocks = model.extractFeatures(images, -1, mask);
+        for (int i = 0; i < blocks.size(); i++) {
+            got.put("prefix/features_block_" + i, HostTensor.fromNDArray(blocks.get(i)));
+        }
+        got.put("prefix/post_trunk_norm", HostTensor.fromNDArray(model.postTrunkNorm(blocks.getLast())));
+    }
+
+    private static void compare(String weights, DataType precision, Map<String, HostTensor> got, Map<String, HostTensor> outputs,
+                                Map<String, HostTensor> prefixOutputs, List<ParityRow> rows) {
+        boolean f64 = precision == DataType.FLOAT64;
+        Tolerance tol = f64 ? Tolerance.FLOAT64 : Tolerance.FLOAT32;
+        for (var e : got.entrySet()) {
+            boolean prefix = e.getKey().startsWith("prefix/");
+            String key = prefix ? e.getKey().substring("prefix/".length()) : e.getKey();
+            Map<String, HostTensor> refs = prefix ? prefixOutputs : outputs;
+            String file = prefix ? "prefix_outputs.npz" : "outputs.npz";
+            List<String> refKeys = f64 ? List.of(key + "_f64") : List.of(key, key + "_f64");
+            for (String refKey : refKeys) {
+                HostTensor ref = refs.get(refKey);
+                if (ref == null) {
+                    continue;
+                }
+                rows.add(row(weights, f64 ? "float64" : "float32", file + ":" + key, refKey, e.getValue(), ref, tol));
+            }
+        }
+    }
+
+    private static ParityRow row(String weights, String precision, String output, String refKey, HostTensor got, HostTensor ref, Tolerance tol) {
+        if (!Arrays.equals(got.shape(), ref.shape())) {
+            return new ParityRow(weights, precision, output, refKey, got.shapeString() + " vs " + ref.shapeString(),
+                    Double.POSITIVE_INFINITY, 0, 0);
+        }
+        double[] a = got.toDoubles();
+        double[] b = ref.toDoubles();
+        double maxErr = 0;
+        double maxRef = 0;
+        for (int i = 0; i < a.length; i++) {
+            double err = Math.abs(a[i] - b[i]);
+            // NaN anywhere is a failure, never silently below the bound.
+            maxErr = Double.isNaN(err) ? Double.POSITIVE_INFINITY : Math.max(maxErr, err);
+            maxRef = Math.max(maxRef, Math.abs(b[i]));
+        }
+        return new ParityRow(weights, precision, output, refKey, ref.shapeString(), maxErr, maxRef, tol.bound(maxRef));
+    }
+
+    /** Prints the rows as an aligned table and returns whether all passed. */
+    public static boolean print(List<ParityRow> rows, java.io.PrintStream out) {
+        out.printf("%-22s %-8s %-44s %-30s %-16s %11s %11s  %s%n", "weights", "model", "output", "reference", "shape", "max abs err", "tolerance", "result");
+        for (ParityRow r : rows) {
+            out.printf("%-22s %-8s %-44s %-30s %-16s %11.3e %11.3e  %s%n", r.weights(), r.precision(), r.output(), r.reference(),
+                    r.shape().replace(" ", ""), r.maxAbsError(), r.bound(), r.passed() ? "PASS" : "FAIL");
+        }
+        long failed = rows.stream().filter(r -> !r.passed()).count();
+        out.printf("%s: %d of %d comparisons within tolerance%n", failed == 0 ? "ALL PASS" : "FAILED", rows.size() - failed, rows.size());
+        return failed == 0 && !rows.isEmpty();
+    }
+
+    /** Fixture case folders under a root (folders with a config.json and an inputs.npz). */
+    public static List<Path> cases(Path root) throws IOException {
+        try (Stream<Path> s = Files.list(root)) {
+            return s.filter(p -> Files.isRegularFile(p.resolve("config.json")) && Files.isRegularFile(p.resolve("outputs.npz"))
+                    && Files.isRegularFile(p.resolve("inputs.npz"))).sorted().toList();
+        }
+    }
+}

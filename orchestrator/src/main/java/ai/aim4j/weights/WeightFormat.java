@@ -1,0 +1,56 @@
+package ai.aim4j.weights;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/** The checkpoint formats aim4j reads and writes, recognized by extension, else by content. */
+public enum WeightFormat {
+    /** safetensors, PyTorch names. */
+    SAFETENSORS,
+    /** PyTorch {@code torch.save} zip (read only). */
+    PTH,
+    /** Flax layout, {@code flax.serialization} msgpack. */
+    FLAX_MSGPACK,
+    /** Flax layout, flat {@code /}-keyed npz. */
+    FLAX_NPZ;
+
+    public static WeightFormat of(Path file) throws IOException {
+        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (name.endsWith(".safetensors")) {
+            return SAFETENSORS;
+        }
+        if (name.endsWith(".pth") || name.endsWith(".pt") || name.endsWith(".ckpt")) {
+            return PTH;
+        }
+        if (name.endsWith(".msgpack")) {
+            return FLAX_MSGPACK;
+        }
+        if (name.endsWith(".npz")) {
+            return FLAX_NPZ;
+        }
+        byte[] head = new byte[9];
+        int n;
+        try (InputStream in = Files.newInputStream(file)) {
+            n = in.readNBytes(head, 0, head.length);
+        }
+        if (n >= 4 && head[0] == 'P' && head[1] == 'K') {
+            return PTH;
+        }
+        if (n == 9 && head[8] == '{') {
+            return SAFETENSORS;
+        }
+        throw new IOException(file + ": unknown weights format (expected .safetensors, .pth, .msgpack or .npz)");
+    }
+
+    public String extension() {
+        return switch (this) {
+            case SAFETENSORS -> ".safetensors";
+            case PTH -> ".pth";
+            case FLAX_MSGPACK -> ".msgpack";
+            case FLAX_NPZ -> ".npz";
+        };
+    }
+}
