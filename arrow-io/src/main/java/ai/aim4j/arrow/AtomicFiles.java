@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * The one way aim4j writes a file: into a temporary sibling, forced to disk, then renamed over the
@@ -35,6 +36,10 @@ public final class AtomicFiles {
         Path tmp = Files.createTempFile(dir, "." + absolute.getFileName() + ".", ".tmp");
         boolean done = false;
         try {
+            // Temp files are created owner-only; the result should read like any other output file.
+            if (Files.getFileStore(tmp).supportsFileAttributeView("posix")) {
+                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
+            }
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 writer.write(ch);
                 ch.force(true);
@@ -72,10 +77,8 @@ public final class AtomicFiles {
     private static void syncDirectory(Path dir) {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
-        } catch (IOException e) {
+        } catch (IOException | UncheckedIOException e) {
             // Some file systems refuse to open a directory; the data itself is already synced.
-        } catch (UncheckedIOException e) {
-            // same as above
         }
     }
 }

@@ -38,6 +38,9 @@ public final class ParityCheck {
 
     /** Checks every given weights file (all present ones when {@code weights} is empty). */
     public static List<ParityRow> run(Path dir, List<Path> weights) throws IOException {
+        if (isPretrainCase(dir)) {
+            throw new IOException(dir + " is a pre-training fixture (ml-l3m decoder and loss); parity check covers forward fixtures");
+        }
         AimConfig config = AimConfig.fromJson(dir.resolve("config.json"));
         List<Path> files = weights.isEmpty() ? weightFiles(dir) : weights;
         if (files.isEmpty()) {
@@ -142,11 +145,22 @@ public final class ParityCheck {
         return failed == 0 && !rows.isEmpty();
     }
 
-    /** Fixture case folders under a root (folders with a config.json and an inputs.npz). */
+    /** Forward-pass fixture folders under a root (config.json, inputs.npz and outputs.npz; no decoder). */
     public static List<Path> cases(Path root) throws IOException {
+        List<Path> out = new ArrayList<>();
         try (Stream<Path> s = Files.list(root)) {
-            return s.filter(p -> Files.isRegularFile(p.resolve("config.json")) && Files.isRegularFile(p.resolve("outputs.npz"))
-                    && Files.isRegularFile(p.resolve("inputs.npz"))).sorted().toList();
+            for (Path p : s.sorted().toList()) {
+                if (Files.isRegularFile(p.resolve("outputs.npz")) && Files.isRegularFile(p.resolve("inputs.npz"))
+                        && Files.isRegularFile(p.resolve("config.json")) && !isPretrainCase(p)) {
+                    out.add(p);
+                }
+            }
         }
+        return out;
+    }
+
+    /** A pre-training fixture (ml-l3m model with a pixel decoder) rather than a forward one. */
+    public static boolean isPretrainCase(Path dir) throws IOException {
+        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(dir.resolve("config.json").toFile()).has("decoder");
     }
 }

@@ -1,0 +1,24 @@
+package ai.aim4j.bench;
+
+import java.util.Arrays;
+
+/** Wall-clock timing of repeated work, reported as the median (robust on shared, noisy machines). */
+public final class Timing {
+    private Timing() {}
+
+    /** Runs {@code warmup} untimed then {@code iters} timed calls; returns {median, min, max} seconds. */
+    public static double[] median(int warmup, int iters, Runnable work) {
+        for (int i = 0; i < warmup; i++) {
+            work.run();
+        }
+        double[] t = new double[Math.max(iters, 1)];
+        for (int i = 0; i < t.length; i++) {
+            long start = System.nanoTime();
+            work.run();
+            t[i] = (System.nanoTime() - start) / 1e9;
+        }
+        Arrays.sort(t);
+        double median = t.length % 2 == 1 ? t[t.length / 2] : (t[t.length / 2 - 1] + t[t.length / 2]) / 2;
+        return new double[] {median, t[0], t[t.length - 1]};
+    }
+}

@@ -1,0 +1,91 @@
+package ai.aim4j.cli;
+
+import ai.aim4j.eval.EvalTransform;
+import ai.aim4j.model.Aim;
+import ai.aim4j.model.AimConfig;
+import ai.aim4j.model.io.HostTensor;
+import ai.aim4j.model.io.NamedTensors;
+import ai.aim4j.model.io.Npy;
+import ai.aim4j.weights.WeightFiles;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code aim4j features}: per-image probe features (mean of the selected blocks) as .npy files. */
+@Command(name = "features", mixinStandardHelpOptions = true,
+        description = "Extract per-image features (the mean of the probe blocks' outputs, (N, D) per image) with ml-aim's eval transform.")
+final class FeaturesCommand implements Callable<Integer> {
+    @Option(names = "--weights", required = true, split = ",", description = "weights file(s); a backbone and a head file are merged")
+    List<Path> weights;
+
+    @Mixin
+    ModelOptions model;
+
+    @Option(names = "--out", defaultValue = "features", description = "output folder (default: ${DEFAULT-VALUE})")
+    Path out;
+
+    @Option(names = "--batch", defaultValue = "8", description = "images per forward pass (default: ${DEFAULT-VALUE})")
+    int batch;
+
+    @Option(names = "--pool", description = "also average over tokens, writing (D,) per image")
+    boolean pool;
+
+    @Parameters(arity = "1..*", description = "image files (JPEG, PNG, ...)")
+    List<Path> images;
+
+    @Override
+    public Integer call() throws Exception {
+        NamedTensors tensors = WeightFiles.read(weights);
+        AimConfig config = model.resolve(tensors);
+        EvalTransform transform = new EvalTransform(config.imgSize()[0], config.imgSize()[1], config.channels());
+        Files.createDirectories(out);
+        Set<String> stems = new LinkedHashSet<>();
+        for (Path p : images) {
+            if (!stems.add(stem(p))) {
+                throw new IllegalArgumentException("two images would both write " + stem(p) + ".npy; rename one of them");
+            }
+        }
+        int deepest = java.util.Arrays.stream(config.probeLayers()).max().orElseThrow();
+        try (Aim aim = Aim.load(config, tensors, DataType.FLOAT32, weights.toString())) {
+            for (int start = 0; start < images.size(); start += batch) {
+                List<Path> chunk = images.subList(start, Math.min(images.size(), start + batch));
+                // One manager per batch: everything the batch allocates is freed with it.
+                try (NDManager scope = NDManager.newBaseManager()) {
+                    NDList loaded = new NDList();
+                    for (Path p : chunk) {
+                        loaded.add(transform.load(p, scope));
+                    }
+                    NDArray x = ai.djl.ndarray.NDArrays.stack(loaded);
+                    NDArray features = aim.averageProbeFeatures(aim.extractFeatures(x, deepest, null));
+                    if (pool) {
+                        features = features.mean(new int[] {1});
+                    }
+                    for (int i = 0; i < chunk.size(); i++) {
+                        Npy.write(out.resolve(stem(chunk.get(i)) + ".npy"), HostTensor.fromNDArray(features.get(i)));
+                    }
+                }
+                System.out.printf("%d/%d images%n", Math.min(images.size(), start + batch), images.size());
+            }
+        }
+        System.out.printf("wrote %d feature files to %s (blocks %s of %s)%n", images.size(), out,
+                java.util.Arrays.toString(config.probeLayers()), config.name());
+        return 0;
+    }
+
+    private static String stem(Path p) {
+        String n = p.getFileName().toString();
+        int dot = n.lastIndexOf('.');
+        return dot > 0 ? n.substring(0, dot) : n;
+    }
+}

@@ -1,0 +1,40 @@
+package ai.aim4j.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code aim4j} command line. */
+@Command(name = "aim4j", mixinStandardHelpOptions = true, version = "aim4j 0.1.0",
+        description = "Autoregressive Image Models (AIM) on the JVM, checked against the official numerics.",
+        subcommands = {InspectCommand.class, ConvertCommand.class, ParityCommand.class, InitCommand.class,
+                FeaturesCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+public final class Main {
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs one command line and returns its exit code (0 success, 1 failure, 2 bad usage). */
+    public static int run(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            commandLine.getErr().println("aim4j: error: " + describe(ex));
+            if (System.getenv("AIM4J_DEBUG") != null) {
+                ex.printStackTrace(commandLine.getErr());
+            }
+            return 1;
+        });
+        return cli.execute(args);
+    }
+
+    private static String describe(Throwable ex) {
+        String msg = ex.getMessage();
+        if (msg == null || msg.isBlank()) {
+            msg = ex.getClass().getSimpleName();
+        }
+        if (ex instanceof java.nio.file.NoSuchFileException) {
+            msg = "no such file: " + msg;
+        }
+        return msg;
+    }
+}

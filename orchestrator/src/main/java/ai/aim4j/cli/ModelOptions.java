@@ -1,0 +1,76 @@
+package ai.aim4j.cli;
+
+import ai.aim4j.interop.python.PythonConfigs;
+import ai.aim4j.model.AimConfig;
+import ai.aim4j.model.AimWeights;
+import ai.aim4j.model.io.HostTensor;
+import ai.aim4j.model.io.NamedTensors;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/** How a command picks its model: a preset, a JSON or Python config file, or the weights' own shapes. */
+public final class ModelOptions {
+    @Option(names = "--preset", description = "a released geometry: ${COMPLETION-CANDIDATES}", completionCandidates = Presets.class)
+    String preset;
+
+    @Option(names = "--config", description = "a model config: JSON (ml-aim key names) or Python (get_config() returning a dict)")
+    Path config;
+
+    @Option(names = "--probe-layers", description = "blocks averaged for the probe: last, best, or a list such as 12,13,14")
+    String probeLayers;
+
+    /** The preset names, for Picocli's completion and help. */
+    static final class Presets implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return AimConfig.presetNames().iterator();
+        }
+    }
+
+    boolean given() {
+        return preset != null || config != null;
+    }
+
+    /**
+     * The chosen config; when neither a preset nor a file is given, the one implied by the weights
+     * (their {@code aim4j_config} metadata when aim4j wrote them, else their shapes).
+     */
+    AimConfig resolve(NamedTensors source) throws IOException {
+        Map<String, HostTensor> weights = source == null ? null : source.tensors();
+        if (preset != null && config != null) {
+            throw new IllegalArgumentException("give either --preset or --config, not both");
+        }
+        AimConfig c;
+        if (preset != null) {
+            c = AimConfig.preset(preset);
+        } else if (config != null) {
+            c = load(config);
+        } else if (source != null) {
+            String stored = source.metadata().get("aim4j_config");
+            AimConfig hints = stored == null ? null : AimConfig.fromJson(new ObjectMapper().readTree(stored), "stored");
+            c = AimWeights.inferConfig(weights, hints);
+        } else {
+            throw new IllegalArgumentException("choose a model with --preset NAME or --config FILE");
+        }
+        if (weights != null && weights.containsKey("head.linear.weight")) {
+            c = c.withNumClasses((int) weights.get("head.linear.weight").shape()[0]);
+        }
+        return probeLayers == null ? c : c.withProbeLayers(c.resolveProbeLayers(probeLayers));
+    }
+
+    /** Reads a JSON config, or evaluates a Python one in the GraalPy sandbox. */
+    static AimConfig load(Path file) throws IOException {
+        if (file.getFileName().toString().endsWith(".py")) {
+            String json = PythonConfigs.evaluateToJson(file);
+            try {
+                return AimConfig.fromJson(new ObjectMapper().readTree(json), file.getFileName().toString().replaceFirst("\\.py$", ""));
+            } catch (IllegalArgumentException e) {
+                throw new IOException(file + ": " + e.getMessage(), e);
+            }
+        }
+        return AimConfig.fromJson(file);
+    }
+}
