@@ -187,6 +187,11 @@ public final class Aim implements AutoCloseable {
         return prefixMask.getDataType() == DataType.BOOLEAN ? prefixMask : prefixMask.toType(DataType.BOOLEAN, false);
     }
 
+    /** Arrays owned by the model itself (parameters and derived constants); constant while it is used. */
+    int managedArrays() {
+        return manager.getManagedArrays().size();
+    }
+
     @Override
     public void close() {
         manager.close();

@@ -9,7 +9,7 @@ import ai.djl.ndarray.NDArray;
  * bias-free linear to the logits.
  */
 public final class AttentionPoolingProbe {
-    private final NDArray clsToken;
+    private final NDArray queries;
     private final Linear k;
     private final Linear v;
     private final Linear linear;
@@ -18,7 +18,12 @@ public final class AttentionPoolingProbe {
     private final int heads;
 
     public AttentionPoolingProbe(Params p, int heads, double bnEps) {
-        this.clsToken = p.get("cls_token");
+        NDArray clsToken = p.get("cls_token");
+        long d = clsToken.getShape().get(2);
+        long q = clsToken.getShape().get(1);
+        // The queries split into heads, (1, H, hd, Q), prepared once: built per call, they would be
+        // attached to the parameters' manager and outlive the call.
+        this.queries = clsToken.reshape(1, q, heads, d / heads).transpose(0, 2, 3, 1);
         this.k = new Linear(p.at("k"));
         this.v = new Linear(p.at("v"));
         this.linear = new Linear(p.at("linear"));
@@ -35,14 +40,13 @@ public final class AttentionPoolingProbe {
         long n = s[1];
         long d = s[2];
         long hd = d / heads;
-        long queries = clsToken.getShape().get(1);
+        long numQueries = queries.getShape().get(3);
         NDArray x = features.sub(bnMean).mul(bnInvStd);
         NDArray keys = k.forward(x).reshape(b, n, heads, hd).transpose(0, 2, 1, 3);
         NDArray values = v.forward(x).reshape(b, n, heads, hd).transpose(0, 2, 1, 3);
-        NDArray q = clsToken.reshape(1, queries, heads, hd).transpose(0, 2, 3, 1); // (1, H, hd, Q)
         // Scores as (B, H, N, Q) so the activation is the left operand (its manager owns the result).
-        NDArray attn = keys.mul(1.0 / Math.sqrt(hd)).matMul(q).softmax(2).transpose(0, 1, 3, 2); // (B, H, Q, N)
-        NDArray pooled = attn.matMul(values).transpose(0, 2, 1, 3).reshape(b, queries, d).mean(new int[] {1});
+        NDArray attn = keys.mul(1.0 / Math.sqrt(hd)).matMul(queries).softmax(2).transpose(0, 1, 3, 2); // (B, H, Q, N)
+        NDArray pooled = attn.matMul(values).transpose(0, 2, 1, 3).reshape(b, numQueries, d).mean(new int[] {1});
         return linear.forward(pooled);
     }
 }

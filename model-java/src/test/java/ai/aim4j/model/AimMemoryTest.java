@@ -1,0 +1,74 @@
+package ai.aim4j.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.aim4j.model.AimWeights.Parts;
+import ai.aim4j.model.io.NamedTensors;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/** Inference memory stays flat: blocks free their intermediates and per-call managers free the rest. */
+class AimMemoryTest {
+    @Test
+    void blocksKeepOnlyTheirOutputs() throws Exception {
+        AimConfig c = AimWeightsTest.small();
+        try (Aim aim = Aim.load(c, NamedTensors.inMemory(Initializer.materialize(c, Parts.TRUNK_AND_HEAD, 1)), DataType.FLOAT32, "init");
+             NDManager scope = NDManager.newBaseManager()) {
+            NDArray images = scope.randomNormal(new Shape(2, 3, 16, 16));
+            int before = scope.getManagedArrays().size();
+            NDList out = aim.extractFeatures(images, -1, null);
+            int created = scope.getManagedArrays().size() - before;
+            assertEquals(2, out.size());
+            // Patch embedding leaves a handful of arrays; each block must leave exactly one (its output).
+            assertTrue(created <= 10 + c.blocks(), "arrays left in the caller's manager: " + created);
+        }
+    }
+
+    @Test
+    void memoryIsFlatOverManyCalls() throws Exception {
+        AimConfig c = AimWeightsTest.small();
+        try (Aim aim = Aim.load(c, NamedTensors.inMemory(Initializer.materialize(c, Parts.TRUNK_AND_HEAD, 1)), DataType.FLOAT32, "init")) {
+            Runnable call = () -> {
+                try (NDManager scope = NDManager.newBaseManager()) {
+                    NDArray images = scope.randomNormal(new Shape(8, 3, 16, 16));
+                    NDArray mask = scope.create(new boolean[8 * 16], new Shape(8, 16));
+                    aim.forward(images).getFloat(0, 0);
+                    aim.extractFeatures(images, -1, mask);
+                }
+            };
+            for (int i = 0; i < 300; i++) {
+                call.run();
+            }
+            int parameters = aim.managedArrays();
+            System.gc();
+            long warm = rss();
+            for (int i = 0; i < 3000; i++) {
+                call.run();
+            }
+            System.gc();
+            long grown = rss() - warm;
+            // No result may attach itself to the model's own manager.
+            assertEquals(parameters, aim.managedArrays());
+            // Keeping the intermediates of a call (about 30 activations of 16 KB) would add over 1 GB here;
+            // the bound leaves room for the Java heap's own breathing (tens of MB).
+            assertTrue(grown < 64L << 20, "resident memory grew by " + (grown >> 20) + " MB over 3000 calls");
+        }
+    }
+
+    private static long rss() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+            }
+        }
+        throw new IOException("no VmRSS in /proc/self/status");
+    }
+}
