@@ -130,6 +130,19 @@ final class StateDictUnpickler extends Unpickler {
                 // torch.save sets OrderedDict._metadata (module versions); it carries no tensors.
                 return NO_RETURN_VALUE;
             }
+            case Opcodes.SETITEMS -> {
+                // Pyrolite gathers SETITEMS into a HashMap, which loses the state dict's order.
+                java.util.List<Object> flat = stack.pop_all_since_marker();
+                if (!(stack.peek() instanceof Map<?, ?>) || flat.size() % 2 != 0) {
+                    throw new PickleException("SETITEMS without a dict or with an odd number of items");
+                }
+                @SuppressWarnings("unchecked")
+                Map<Object, Object> dict = (Map<Object, Object>) stack.peek();
+                for (int i = 0; i < flat.size(); i += 2) {
+                    dict.put(flat.get(i), flat.get(i + 1));
+                }
+                return NO_RETURN_VALUE;
+            }
             default -> {
                 return super.dispatch(key);
             }

@@ -53,6 +53,22 @@ class PthReaderTest {
     }
 
     @Test
+    void keepsTheStateDictOrderOfSetitems() throws IOException {
+        PickleBuilder b = new PickleBuilder().proto(2).emptyOrderedDict().mark();
+        java.util.List<String> names = new java.util.ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            String n = "layer" + (i * 7919 % 40) + ".weight"; // an order no hash map would produce
+            names.add(n);
+            b.str(n).tensor("0", 1, 0, new long[] {1}, new long[] {1});
+        }
+        Path f = dir.resolve("order.pth");
+        PickleBuilder.writeCheckpoint(f, b.op('u').stop(), Map.of("0", PickleBuilder.floats(1)));
+        try (PthCheckpoint ckpt = PthReader.read(f, null)) {
+            assertEquals(names, java.util.List.copyOf(ckpt.tensors().keySet()));
+        }
+    }
+
+    @Test
     void gathersATransposedViewInCOrder() throws IOException {
         // storage [0.5 1.5 2.5 3.5 4.5 5.5] viewed as a (3, 2) transpose of a (2, 3) matrix.
         Path f = stateDict("t.pth", new long[] {3, 2}, new long[] {1, 3}, 0, 6);

@@ -1,0 +1,172 @@
+package ai.aim4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.aim4j.model.io.HostTensor;
+import ai.aim4j.model.io.NamedTensors;
+import ai.aim4j.model.io.Npy;
+import ai.aim4j.weights.WeightFiles;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The commands end to end, in process: outputs, exit codes and error messages. */
+class CliTest {
+    @TempDir
+    Path dir;
+
+    record Run(int code, String out, String err) {}
+
+    private static synchronized Run run(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true));
+            System.setErr(new PrintStream(err, true));
+            int code = Main.run(args);
+            return new Run(code, out.toString(), err.toString());
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    private static Path fixture(String name) {
+        try {
+            return Path.of(CliTest.class.getResource("/fixtures/" + name + "/config.json").toURI()).getParent();
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void parityCheckPassesOnAFixtureAndFailsOnTamperedWeights() throws IOException {
+        Run ok = run("parity", "check", fixture("tiny-gray").toString(), "--weights", fixture("tiny-gray").resolve("weights.safetensors").toString());
+        assertEquals(0, ok.code(), ok.err());
+        assertTrue(ok.out().contains("ALL PASS"), ok.out());
+        // Same folder with one weight nudged by 1e-3: the check must notice and exit 1.
+        Path copy = dir.resolve("tampered");
+        Files.createDirectories(copy);
+        for (String f : new String[] {"config.json", "inputs.npz", "outputs.npz", "prefix_outputs.npz"}) {
+            Files.copy(fixture("tiny-gray").resolve(f), copy.resolve(f));
+        }
+        try (NamedTensors t = WeightFiles.read(fixture("tiny-gray").resolve("weights.safetensors"))) {
+            var m = new java.util.LinkedHashMap<>(t.tensors());
+            HostTensor w = m.get("trunk.blocks.1.mlp.fc2.weight");
+            float[] v = w.data().toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN));
+            v[5] += 1e-3f;
+            m.put("trunk.blocks.1.mlp.fc2.weight", HostTensor.ofFloats(w.shape(), v));
+            WeightFiles.write(copy.resolve("weights.safetensors"), ai.aim4j.weights.WeightFormat.SAFETENSORS, m);
+        }
+        Run bad = run("parity", "check", copy.toString());
+        assertEquals(1, bad.code());
+        assertTrue(bad.out().contains("FAIL"), bad.out());
+        assertTrue(bad.out().contains("features_block_0") && bad.out().lines().filter(l -> l.contains("features_block_0")).allMatch(l -> l.endsWith("PASS")),
+                "block 0 does not use the changed weight and must still pass");
+    }
+
+    @Test
+    void inspectDescribesAnOfficialCheckpoint() {
+        Run r = run("inspect", fixture("small-rgb").resolve("weights.pth").toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("PTH"), r.out());
+        assertTrue(r.out().contains("\"embed_dim\" : 96"), r.out());
+        assertTrue(r.out().contains("\"num_classes\" : 7"), r.out());
+        assertTrue(r.out().contains("TRUNK_AND_HEAD"), r.out());
+    }
+
+    @Test
+    void convertMergesABackboneAndAHeadAndRefusesOverlaps() throws IOException {
+        Path all = fixture("small-rgb").resolve("weights.safetensors");
+        Path backbone = dir.resolve("backbone.safetensors");
+        Path head = dir.resolve("head.safetensors");
+        try (NamedTensors t = WeightFiles.read(all)) {
+            var b = new java.util.LinkedHashMap<String, HostTensor>();
+            var h = new java.util.LinkedHashMap<String, HostTensor>();
+            t.tensors().forEach((k, v) -> (k.startsWith("head.") ? h : b).put(k, v));
+            WeightFiles.write(backbone, ai.aim4j.weights.WeightFormat.SAFETENSORS, b);
+            WeightFiles.write(head, ai.aim4j.weights.WeightFormat.SAFETENSORS, h);
+        }
+        Path merged = dir.resolve("merged.msgpack");
+        Run r = run("convert", backbone.toString(), head.toString(), merged.toString());
+        assertEquals(0, r.code(), r.err());
+        Run check = run("parity", "check", fixture("small-rgb").toString(), "--weights", merged.toString());
+        assertEquals(0, check.code(), check.out() + check.err());
+        Run overlap = run("convert", all.toString(), head.toString(), dir.resolve("x.safetensors").toString());
+        assertEquals(1, overlap.code());
+        assertTrue(overlap.err().contains("is in both"), overlap.err());
+        assertFalse(Files.exists(dir.resolve("x.safetensors")));
+    }
+
+    @Test
+    void initWritesALoadableModelFromAPythonConfig() throws IOException {
+        Path py = dir.resolve("exp.py");
+        Files.writeString(py, """
+                def get_config():
+                    d = 32
+                    return {"img_size": [16, 16], "patch_size": [4, 4], "num_channels": 3, "embed_dim": d,
+                            "num_blocks": 2, "num_heads": d // 16, "probe_layers": [0, 1], "num_classes": 4}
+                """);
+        Path out = dir.resolve("init.safetensors");
+        Run r = run("init", "--config", py.toString(), "--out", out.toString(), "--seed", "3");
+        assertEquals(0, r.code(), r.err());
+        Run inspect = run("inspect", out.toString());
+        assertTrue(inspect.out().contains("\"embed_dim\" : 32"), inspect.out());
+        // features on real image files, through the eval transform
+        Path img = dir.resolve("red.png");
+        Path img2 = dir.resolve("gradient.jpg");
+        BufferedImage a = new BufferedImage(40, 30, BufferedImage.TYPE_INT_RGB);
+        BufferedImage b = new BufferedImage(20, 50, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 30; y++) {
+            for (int x = 0; x < 40; x++) {
+                a.setRGB(x, y, 0xff0000);
+            }
+        }
+        for (int y = 0; y < 50; y++) {
+            for (int x = 0; x < 20; x++) {
+                b.setRGB(x, y, (x * 12) << 8 | y * 5);
+            }
+        }
+        ImageIO.write(a, "png", img.toFile());
+        ImageIO.write(b, "jpg", img2.toFile());
+        Path feats = dir.resolve("feats");
+        Run f = run("features", "--weights", out.toString(), "--out", feats.toString(), img.toString(), img2.toString());
+        assertEquals(0, f.code(), f.err());
+        HostTensor red = Npy.parse(feats.resolve("red.npy"), Files.readAllBytes(feats.resolve("red.npy")));
+        assertEquals("[16, 32]", Arrays.toString(red.shape()));
+        assertTrue(Arrays.stream(red.toDoubles()).allMatch(Double::isFinite));
+    }
+
+    @Test
+    void badInputGetsAClearErrorAndANonZeroExit() throws IOException {
+        Path junk = dir.resolve("junk.safetensors");
+        Files.write(junk, new byte[] {9, 0, 0, 0, 0, 0, 0, 0, '{'});
+        Run r = run("inspect", junk.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains(junk.toString()), r.err());
+        Run missing = run("inspect", dir.resolve("nope.pth").toString());
+        assertEquals(1, missing.code());
+        assertTrue(missing.err().contains("nope.pth"), missing.err());
+        Run flag = run("init", "--preset", "aim-600M", "--out", "x.safetensors", "--seed", "abc");
+        assertEquals(2, flag.code());
+        Run preset = run("init", "--preset", "aim-9B", "--out", dir.resolve("y.safetensors").toString());
+        assertEquals(1, preset.code());
+        assertTrue(preset.err().contains("unknown preset"), preset.err());
+        Run wrongModel = run("features", "--weights", fixture("tiny-gray").resolve("weights.safetensors").toString(),
+                "--preset", "aim-600M", dir.resolve("a.png").toString());
+        assertEquals(1, wrongModel.code());
+        assertTrue(wrongModel.err().contains("shape mismatch"), wrongModel.err());
+    }
+}
