@@ -64,7 +64,7 @@ public final class WeightFiles {
                 PthTensor t = e.getValue();
                 DType dtype = DType.fromTorchStorage(t.storageType()).orElseThrow(() ->
                         new IOException(file + ": tensor " + e.getKey() + " has unsupported storage " + t.storageType()));
-                out.put(e.getKey(), new HostTensor(dtype, t.shape(), t.data()));
+                out.put(e.getKey(), HostTensor.strided(dtype, t.shape(), t.strides(), t.storage()));
             }
             return new NamedTensors(out, Map.of(), ckpt);
         } catch (IOException | RuntimeException e) {

@@ -140,25 +140,49 @@ public record HostTensor(DType dtype, long[] shape, MemorySegment data) implemen
             outShape[i] = shape[axes[i]];
             strideOfOut[i] = inStrides[axes[i]];
         }
+        return strided(dtype, outShape, strideOfOut, data);
+    }
+
+    /**
+     * The C-order tensor of a strided view ({@code element[i] = base[sum(i_k * strides[k])]}, strides in
+     * elements): the memory itself when the view is already C-contiguous, else a gathered copy. The
+     * caller guarantees the view stays inside {@code base}.
+     */
+    public static HostTensor strided(DType dtype, long[] shape, long[] strides, MemorySegment base) {
         int es = dtype.byteSize();
-        long n = numel();
+        long n = numel(shape);
+        if (isContiguous(shape, strides)) {
+            return new HostTensor(dtype, shape.clone(), base.asSlice(0, n * es));
+        }
+        int rank = shape.length;
         MemorySegment out = Arena.ofAuto().allocate(Math.max(n * es, 1), 64).asSlice(0, n * es);
         long[] index = new long[rank];
         long src = 0;
         for (long o = 0; o < n; o++) {
-            MemorySegment.copy(data, src * es, out, o * es, es);
+            MemorySegment.copy(base, src * es, out, o * es, es);
             // Advance the output index odometer-style, tracking the matching input offset.
             for (int d = rank - 1; d >= 0; d--) {
                 index[d]++;
-                src += strideOfOut[d];
-                if (index[d] < outShape[d]) {
+                src += strides[d];
+                if (index[d] < shape[d]) {
                     break;
                 }
-                src -= strideOfOut[d] * outShape[d];
+                src -= strides[d] * shape[d];
                 index[d] = 0;
             }
         }
-        return new HostTensor(dtype, outShape, out);
+        return new HostTensor(dtype, shape.clone(), out);
+    }
+
+    private static boolean isContiguous(long[] shape, long[] strides) {
+        long expected = 1;
+        for (int i = shape.length - 1; i >= 0; i--) {
+            if (shape[i] != 1 && strides[i] != expected) {
+                return false;
+            }
+            expected *= shape[i];
+        }
+        return true;
     }
 
     public String shapeString() {

@@ -29,6 +29,16 @@ class HostTensorTest {
     }
 
     @Test
+    void stridedViewsComeOutInCOrderAndContiguousOnesAreNotCopied() {
+        HostTensor storage = HostTensor.ofFloats(new long[] {6}, new float[] {0.5f, 1.5f, 2.5f, 3.5f, 4.5f, 5.5f});
+        // a (3, 2) transpose of the (2, 3) matrix held by the storage
+        HostTensor t = HostTensor.strided(DType.F32, new long[] {3, 2}, new long[] {1, 3}, storage.data());
+        assertArrayEquals(new float[] {0.5f, 3.5f, 1.5f, 4.5f, 2.5f, 5.5f}, t.data().toArray(F32));
+        HostTensor same = HostTensor.strided(DType.F32, new long[] {2, 3}, new long[] {3, 1}, storage.data());
+        assertEquals(storage.data().address(), same.data().address());
+    }
+
+    @Test
     void permuteMovesEveryElementWhereIndexArithmeticSays() {
         float[] v = new float[2 * 3 * 4 * 5];
         for (int i = 0; i < v.length; i++) {

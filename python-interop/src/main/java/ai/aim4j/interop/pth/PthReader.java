@@ -20,7 +20,7 @@ import org.apache.commons.compress.archivers.zip.ZipFile;
  * Reads PyTorch checkpoints in the zip format {@code torch.save} writes ({@code <archive>/data.pkl},
  * {@code <archive>/data/<key>}, {@code <archive>/version}) without Python: the pickle goes through
  * {@link StateDictUnpickler}, and each tensor's bytes are sliced straight out of a memory map of the
- * zip's stored entries. A state dict may sit at the top level or under a key such as {@code model}
+ * zip's stored entries (strided views are described, not copied: the consumer lays them out). A state dict may sit at the top level or under a key such as {@code model}
  * or {@code state_dict} (training checkpoints).
  */
 public final class PthReader {
@@ -151,14 +151,8 @@ public final class PthReader {
             throw new PthFormatException(file, "tensor " + name + " is a view of " + (ref.offset() + extent + 1)
                     + " elements into a storage of only " + storage.numel() + " (refused: it would read outside its storage)");
         }
-        MemorySegment storageBytesSeg = storageSegment(file, zip, mapped, entry);
-        MemorySegment data;
-        if (isContiguous(size, stride)) {
-            data = storageBytesSeg.asSlice(ref.offset() * elem, numel * elem);
-        } else {
-            data = gather(storageBytesSeg, ref.offset(), size, stride, elem, numel);
-        }
-        return new PthTensor(storage.type().name(), elem, size.clone(), data);
+        MemorySegment bytes = storageSegment(file, zip, mapped, entry);
+        return new PthTensor(storage.type().name(), elem, size.clone(), stride.clone(), bytes.asSlice(ref.offset() * elem));
     }
 
     private static MemorySegment storageSegment(Path file, ZipFile zip, MemorySegment mapped, ZipArchiveEntry entry) throws IOException {
@@ -179,37 +173,6 @@ public final class PthReader {
             seg.copyFrom(MemorySegment.ofArray(bytes));
             return seg;
         }
-    }
-
-    private static boolean isContiguous(long[] size, long[] stride) {
-        long expected = 1;
-        for (int i = size.length - 1; i >= 0; i--) {
-            if (size[i] != 1 && stride[i] != expected) {
-                return false;
-            }
-            expected *= size[i];
-        }
-        return true;
-    }
-
-    /** Copies a strided view into C order (rare in state dicts: e.g. a weight saved as a transpose). */
-    private static MemorySegment gather(MemorySegment storage, long offset, long[] size, long[] stride, int elem, long numel) {
-        MemorySegment out = Arena.ofAuto().allocate(Math.max(numel * elem, 1), 64).asSlice(0, numel * elem);
-        long[] index = new long[size.length];
-        long src = offset;
-        for (long o = 0; o < numel; o++) {
-            MemorySegment.copy(storage, src * elem, out, o * elem, elem);
-            for (int d = size.length - 1; d >= 0; d--) {
-                index[d]++;
-                src += stride[d];
-                if (index[d] < size[d]) {
-                    break;
-                }
-                src -= stride[d] * size[d];
-                index[d] = 0;
-            }
-        }
-        return out;
     }
 
     private static int elementSize(String storageType) {

@@ -47,8 +47,9 @@ class PthReaderTest {
             PthTensor t = ckpt.tensors().get("w");
             assertEquals("FloatStorage", t.storageType());
             assertArrayEquals(new long[] {2, 3}, t.shape());
-            assertEquals(2.5f, t.data().getAtIndex(F32, 2));
-            assertTrue(t.data().isMapped() || t.data().isNative(), "tensor bytes should come from the mapped file");
+            assertArrayEquals(new long[] {3, 1}, t.strides());
+            assertEquals(2.5f, t.storage().getAtIndex(F32, 2));
+            assertTrue(t.storage().isNative(), "tensor bytes should come from the mapped file, not the heap");
         }
     }
 
@@ -69,12 +70,14 @@ class PthReaderTest {
     }
 
     @Test
-    void gathersATransposedViewInCOrder() throws IOException {
-        // storage [0.5 1.5 2.5 3.5 4.5 5.5] viewed as a (3, 2) transpose of a (2, 3) matrix.
-        Path f = stateDict("t.pth", new long[] {3, 2}, new long[] {1, 3}, 0, 6);
+    void describesAStridedViewFromItsOffset() throws IOException {
+        // storage [0.5 .. 5.5] viewed from element 1 as a (2, 2) transpose with strides (1, 3).
+        Path f = stateDict("t.pth", new long[] {2, 2}, new long[] {1, 3}, 1, 6);
         try (PthCheckpoint ckpt = PthReader.read(f, null)) {
-            float[] got = ckpt.tensors().get("w").data().toArray(F32);
-            assertArrayEquals(new float[] {0.5f, 3.5f, 1.5f, 4.5f, 2.5f, 5.5f}, got);
+            PthTensor t = ckpt.tensors().get("w");
+            assertArrayEquals(new long[] {2, 2}, t.shape());
+            assertArrayEquals(new long[] {1, 3}, t.strides());
+            assertEquals(1.5f, t.storage().getAtIndex(F32, 0));
         }
     }
 
@@ -88,7 +91,7 @@ class PthReaderTest {
         PickleBuilder.writeCheckpoint(f, pkl, Map.of("0", PickleBuilder.floats(1, 2)));
         try (PthCheckpoint ckpt = PthReader.read(f, null)) {
             assertEquals(1, ckpt.tensors().size());
-            assertArrayEquals(new float[] {1, 2}, ckpt.tensors().get("w").data().toArray(F32));
+            assertArrayEquals(new float[] {1, 2}, ckpt.tensors().get("w").storage().toArray(F32));
         }
     }
 
