@@ -63,13 +63,22 @@ public final class Aim implements AutoCloseable {
      * @param dtype FLOAT32 (the official numerics) or FLOAT64 (a reference-precision run)
      */
     public static Aim load(AimConfig config, NamedTensors weights, DataType dtype, String source) {
+        return load(config, weights, dtype, source, false);
+    }
+
+    /**
+     * As {@link #load(AimConfig, NamedTensors, DataType, String)}, optionally ignoring keys the model
+     * does not have (a checkpoint with extra heads, say); missing or mis-shaped keys are always errors.
+     */
+    public static Aim load(AimConfig config, NamedTensors weights, DataType dtype, String source, boolean allowUnexpected) {
         Parts parts = AimWeights.partsOf(weights.tensors());
-        AimWeights.checkStrict(config, parts, weights.tensors(), source);
+        AimWeights.check(config, parts, weights.tensors(), source, allowUnexpected);
+        var wanted = AimWeights.shapes(config, parts);
         NDManager manager = NDManager.newBaseManager();
         try {
             Map<String, NDArray> arrays = new LinkedHashMap<>();
             for (var e : weights.tensors().entrySet()) {
-                if (e.getKey().equals(AimWeights.BN_TRACKED)) {
+                if (!wanted.containsKey(e.getKey()) || AimWeights.isDerivedBuffer(e.getKey())) {
                     continue;
                 }
                 HostTensor t = e.getValue();

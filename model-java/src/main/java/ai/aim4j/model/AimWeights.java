@@ -20,6 +20,8 @@ public final class AimWeights {
     /** Keys a checkpoint may omit: PyTorch's BatchNorm counter has no use in eval mode or in Flax. */
     public static final String BN_TRACKED = "head.bn.num_batches_tracked";
     private static final Pattern BLOCK = Pattern.compile("^trunk\\.blocks\\.(\\d+)\\.");
+    /** ml-aim's PrefixCausalAttention registers its (1, N, N) mask as a persistent buffer. */
+    private static final Pattern ATTN_MASK = Pattern.compile("^trunk\\.blocks\\.\\d+\\.attn\\.attn_mask$");
 
     /** Which parts of the model a checkpoint holds. */
     public enum Parts {
@@ -72,6 +74,14 @@ public final class AimWeights {
         }
     }
 
+    /**
+     * Buffers a checkpoint may carry that the model derives itself: the BatchNorm counter and the
+     * prefix-causal attention masks of ml-aim's prefix-causal trunk. Accepted, never required, not loaded.
+     */
+    public static boolean isDerivedBuffer(String key) {
+        return key.equals(BN_TRACKED) || ATTN_MASK.matcher(key).matches();
+    }
+
     /** Whether a checkpoint carries the probe head (any {@code head.*} key). */
     public static Parts partsOf(Map<String, HostTensor> tensors) {
         return tensors.keySet().stream().anyMatch(k -> k.startsWith("head.")) ? Parts.TRUNK_AND_HEAD : Parts.TRUNK;
@@ -80,16 +90,19 @@ public final class AimWeights {
     /**
      * Checks a checkpoint against the config, throwing one error that lists every missing,
      * unexpected and mis-shaped key (and non-floating weights).
+     *
+     * @param allowUnexpected accept (and ignore) keys the model does not have; missing and mis-shaped
+     *                        keys are errors either way
      */
-    public static void checkStrict(AimConfig c, Parts parts, Map<String, HostTensor> tensors, String source) {
+    public static void check(AimConfig c, Parts parts, Map<String, HostTensor> tensors, String source, boolean allowUnexpected) {
         SequencedMap<String, long[]> want = shapes(c, parts);
         List<String> problems = new ArrayList<>();
-        List<String> missing = want.keySet().stream().filter(k -> !tensors.containsKey(k) && !k.equals(BN_TRACKED)).toList();
-        List<String> unexpected = tensors.keySet().stream().filter(k -> !want.containsKey(k)).toList();
+        List<String> missing = want.keySet().stream().filter(k -> !tensors.containsKey(k) && !isDerivedBuffer(k)).toList();
+        List<String> unexpected = tensors.keySet().stream().filter(k -> !want.containsKey(k) && !isDerivedBuffer(k)).toList();
         if (!missing.isEmpty()) {
             problems.add("missing keys (" + missing.size() + "): " + abbreviate(missing));
         }
-        if (!unexpected.isEmpty()) {
+        if (!unexpected.isEmpty() && !allowUnexpected) {
             problems.add("unexpected keys (" + unexpected.size() + "): " + abbreviate(unexpected));
         }
         for (var e : want.entrySet()) {
@@ -100,7 +113,7 @@ public final class AimWeights {
             if (!Arrays.equals(t.shape(), e.getValue())) {
                 problems.add("shape mismatch for " + e.getKey() + ": checkpoint " + Arrays.toString(t.shape())
                         + ", model " + Arrays.toString(e.getValue()));
-            } else if (!e.getKey().equals(BN_TRACKED) && !t.dtype().isFloatingPoint()) {
+            } else if (!isDerivedBuffer(e.getKey()) && !t.dtype().isFloatingPoint()) {
                 problems.add(e.getKey() + " has integer type " + t.dtype() + " where a floating-point weight is expected");
             }
         }

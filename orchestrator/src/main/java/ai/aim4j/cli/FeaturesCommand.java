@@ -57,7 +57,7 @@ final class FeaturesCommand implements Callable<Integer> {
             }
         }
         int deepest = java.util.Arrays.stream(config.probeLayers()).max().orElseThrow();
-        try (Aim aim = Aim.load(config, tensors, DataType.FLOAT32, weights.toString())) {
+        try (Aim aim = Aim.load(config, tensors, DataType.FLOAT32, weights.toString(), model.allowUnexpected)) {
             for (int start = 0; start < images.size(); start += batch) {
                 List<Path> chunk = images.subList(start, Math.min(images.size(), start + batch));
                 // One manager per batch: everything the batch allocates is freed with it.

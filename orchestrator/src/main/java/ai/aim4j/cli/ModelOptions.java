@@ -22,6 +22,9 @@ public final class ModelOptions {
     @Option(names = "--probe-layers", description = "blocks averaged for the probe: last, best, or a list such as 12,13,14")
     String probeLayers;
 
+    @Option(names = "--allow-unexpected-keys", description = "ignore checkpoint keys the model does not have (default: strict)")
+    boolean allowUnexpected;
+
     /** The preset names, for Picocli's completion and help. */
     static final class Presets implements Iterable<String> {
         @Override
