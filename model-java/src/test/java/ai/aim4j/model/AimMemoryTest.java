@@ -47,20 +47,31 @@ class AimMemoryTest {
             for (int i = 0; i < 300; i++) {
                 call.run();
             }
-            int parameters = aim.managedArrays();
-            System.gc();
-            long warm = rss();
-            for (int i = 0; i < 3000; i++) {
-                call.run();
+            int parametersAfterWarmup = aim.managedArrays();
+            long[] samples = new long[8];
+            for (int k = 0; k < samples.length; k++) {
+                for (int i = 0; i < 1000; i++) {
+                    call.run();
+                }
+                samples[k] = nativeResident();
             }
-            System.gc();
-            long grown = rss() - warm;
             // No result may attach itself to the model's own manager.
-            assertEquals(parameters, aim.managedArrays());
-            // Keeping the intermediates of a call (about 30 activations of 16 KB) would add over 1 GB here;
-            // the bound leaves room for the Java heap's own breathing (tens of MB).
-            assertTrue(grown < 64L << 20, "resident memory grew by " + (grown >> 20) + " MB over 3000 calls");
+            assertEquals(parametersAfterWarmup, aim.managedArrays());
+            // Resident memory swings by tens of MB with the allocator; compare medians of the first and
+            // last three samples, 5000 calls apart. Keeping even one 16 KB activation per call would add 80 MB.
+            long grown = median(samples[5], samples[6], samples[7]) - median(samples[0], samples[1], samples[2]);
+            assertTrue(grown < 48L << 20, "resident memory outside the Java heap grew by " + (grown >> 20) + " MB over 5000 calls");
         }
+    }
+
+    private static long median(long a, long b, long c) {
+        return Math.max(Math.min(a, b), Math.min(Math.max(a, b), c));
+    }
+
+    /** Resident memory minus the committed Java heap, whose growth and shrinking is not a leak. */
+    private static long nativeResident() throws IOException {
+        System.gc();
+        return rss() - Runtime.getRuntime().totalMemory();
     }
 
     private static long rss() throws IOException {
