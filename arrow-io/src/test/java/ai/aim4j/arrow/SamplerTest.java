@@ -1,0 +1,69 @@
+package ai.aim4j.arrow;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+
+class SamplerTest {
+    @Test
+    void everySampleExactlyOncePerEpochAcrossRanks() {
+        for (long size : new long[] {1, 7, 100, 1001}) {
+            for (int world : new int[] {1, 2, 3, 8}) {
+                if (world > size && size > 1) {
+                    continue;
+                }
+                for (long epoch : new long[] {0, 1, 5}) {
+                    int[] seen = new int[(int) size];
+                    long min = Long.MAX_VALUE;
+                    long max = 0;
+                    for (int rank = 0; rank < world; rank++) {
+                        int[] order = new Sampler(size, 42, rank, world).epochOrder(epoch);
+                        min = Math.min(min, order.length);
+                        max = Math.max(max, order.length);
+                        for (int i : order) {
+                            seen[i]++;
+                        }
+                    }
+                    final long s = size;
+                    assertTrue(Arrays.stream(seen).allMatch(c -> c == 1), () -> "size " + s + " world " + world + " epoch " + epoch);
+                    assertTrue(max - min <= 1, "ranks differ by at most one sample");
+                }
+            }
+        }
+    }
+
+    @Test
+    void epochsAndSeedsShuffleDifferentlyAndReproducibly() {
+        Sampler a = new Sampler(1000, 1, 0, 1);
+        assertArrayEquals(a.epochOrder(3), new Sampler(1000, 1, 0, 1).epochOrder(3));
+        assertFalse(Arrays.equals(a.epochOrder(3), a.epochOrder(4)));
+        assertFalse(Arrays.equals(a.epochOrder(3), new Sampler(1000, 2, 0, 1).epochOrder(3)));
+    }
+
+    @Test
+    void resumingFromACursorContinuesWithTheExactNextSample() {
+        for (int world : new int[] {1, 3}) {
+            Sampler s = new Sampler(101, 9, world - 1, world);
+            Sampler.Iterator straight = s.iterator(new Sampler.Cursor(0, 0));
+            int[] expected = new int[500];
+            for (int i = 0; i < expected.length; i++) {
+                expected[i] = straight.next();
+            }
+            for (int stop : new int[] {0, 1, 33, 34, 67, 250, 499}) {
+                Sampler.Iterator first = s.iterator(new Sampler.Cursor(0, 0));
+                for (int i = 0; i < stop; i++) {
+                    first.next();
+                }
+                Sampler.Cursor saved = first.cursor();
+                Sampler.Iterator resumed = new Sampler(101, 9, world - 1, world).iterator(saved);
+                for (int i = stop; i < expected.length; i++) {
+                    assertEquals(expected[i], resumed.next(), "world " + world + " resumed at " + stop + ", sample " + i);
+                }
+            }
+        }
+    }
+}
