@@ -16,7 +16,8 @@ import java.util.List;
 
 /**
  * Images exported from Python or JAX as {@code .npy}: uint8 {@code (N, H, W)}, {@code (N, H, W, C)}
- * or channels-first {@code (N, C, H, W)} (C of 1 or 3), with optional integer labels {@code (N,)}.
+ * or channels-first {@code (N, C, H, W)}, with optional integer labels {@code (N,)}. A 4-D array is
+ * channels-last when its last dimension is 1, 3 or 4, else channels-first when its second is 1 or 3.
  * Both files are memory-mapped, so arrays of any size are read without loading them whole.
  */
 public final class NpyImages implements ImageSource {
