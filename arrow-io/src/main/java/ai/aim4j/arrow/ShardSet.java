@@ -204,7 +204,7 @@ public final class ShardSet implements AutoCloseable {
     }
 
     /** Where row {@code i} lives: its record batch and the row within it. */
-    private Row row(long i) {
+    Row row(long i) {
         if (i < 0 || i >= size()) {
             throw new IndexOutOfBoundsException("row " + i + " of " + size());
         }
@@ -220,26 +220,36 @@ public final class ShardSet implements AutoCloseable {
         }
         MappedShard s = shards.get(lo);
         long[] at = s.locate(i - shardStart[lo]);
-        return new Row(s, s.batches().get((int) at[0]), (int) at[1]);
+        return new Row(i, s, s.batches().get((int) at[0]), (int) at[1]);
     }
 
-    private record Row(MappedShard shard, VectorSchemaRoot batch, int index) {}
+    /** A located row: read its columns without locating it again. */
+    record Row(long global, MappedShard shard, VectorSchemaRoot batch, int index) {
+        long id() {
+            FieldVector v = batch.getVector(ShardSchema.ID);
+            return v == null ? global : ((BaseIntVector) v).getValueAsLong(index);
+        }
+
+        int label() {
+            return (int) ((BaseIntVector) batch.getVector(ShardSchema.LABEL)).getValueAsLong(index);
+        }
+    }
 
     /** The stable id of row {@code i} (its global index when the data has no id column). */
     public long id(long i) {
-        Row r = row(i);
-        FieldVector v = r.batch().getVector(ShardSchema.ID);
-        return v == null ? i : ((BaseIntVector) v).getValueAsLong(r.index());
+        return row(i).id();
     }
 
     public int label(long i) {
-        Row r = row(i);
-        return (int) ((BaseIntVector) r.batch().getVector(ShardSchema.LABEL)).getValueAsLong(r.index());
+        return row(i).label();
     }
 
     /** The raw HWC pixels of row {@code i}, a slice of the mapped file (no copy). */
     public MemorySegment rawImage(long i) {
-        Row r = row(i);
+        return rawImage(row(i));
+    }
+
+    static MemorySegment rawImage(Row r) {
         FixedSizeBinaryVector v = (FixedSizeBinaryVector) r.batch().getVector(ShardSchema.IMAGE);
         int width = v.getByteWidth();
         long offset = v.getDataBuffer().memoryAddress() - r.shard().mapped().address() + (long) r.index() * width;
@@ -248,7 +258,10 @@ public final class ShardSet implements AutoCloseable {
 
     /** The encoded bytes of row {@code i}, a slice of the mapped file (no copy); empty if null. */
     public MemorySegment encodedImage(long i) {
-        Row r = row(i);
+        return encodedImage(row(i));
+    }
+
+    static MemorySegment encodedImage(Row r) {
         StructVector image = (StructVector) r.batch().getVector(ShardSchema.IMAGE);
         VarBinaryVector bytes = (VarBinaryVector) image.getChild(ShardSchema.IMAGE_BYTES);
         if (bytes.isNull(r.index())) {

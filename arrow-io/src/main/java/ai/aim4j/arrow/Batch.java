@@ -1,0 +1,81 @@
+package ai.aim4j.arrow;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.function.Consumer;
+
+/**
+ * One batch of model input: {@code size} images as float32 {@code (N, C, H, W)} in a native buffer
+ * that the loader reuses (a tensor engine can wrap {@link #buffer()} without copying), with the
+ * samples' labels and ids and the sampler cursor after the batch. Close it to hand the buffer back.
+ */
+public final class Batch implements AutoCloseable {
+    private final MemorySegment pixels;
+    private final int[] shape;
+    private final int size;
+    private final int[] labels;
+    private final long[] ids;
+    private final int skipped;
+    private final Sampler.Cursor cursorAfter;
+    private final Consumer<MemorySegment> recycle;
+    private boolean closed;
+
+    Batch(MemorySegment pixels, int[] chw, int size, int[] labels, long[] ids, int skipped, Sampler.Cursor cursorAfter,
+          Consumer<MemorySegment> recycle) {
+        this.pixels = pixels;
+        this.shape = new int[] {size, chw[0], chw[1], chw[2]};
+        this.size = size;
+        this.labels = labels;
+        this.ids = ids;
+        this.skipped = skipped;
+        this.cursorAfter = cursorAfter;
+        this.recycle = recycle;
+    }
+
+    /** Images delivered (the requested batch size less undecodable samples skipped). */
+    public int size() {
+        return size;
+    }
+
+    /** {@code (N, C, H, W)}. */
+    public int[] shape() {
+        return shape.clone();
+    }
+
+    /** The pixels of the delivered images, native memory, float32 in native byte order. */
+    public MemorySegment pixels() {
+        return pixels.asSlice(0, (long) size * shape[1] * shape[2] * shape[3] * 4);
+    }
+
+    /** {@link #pixels()} as a direct buffer, for {@code NDManager.create(buffer, shape)} without a copy. */
+    public ByteBuffer buffer() {
+        return pixels().asByteBuffer().order(ByteOrder.nativeOrder());
+    }
+
+    public int[] labels() {
+        return labels.clone();
+    }
+
+    public long[] ids() {
+        return ids.clone();
+    }
+
+    /** Samples of this batch that could not be decoded and were left out. */
+    public int skipped() {
+        return skipped;
+    }
+
+    /** Where a resumed run continues: the sample after this batch's last. */
+    public Sampler.Cursor cursorAfter() {
+        return cursorAfter;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (!closed) {
+            closed = true;
+            recycle.accept(pixels);
+        }
+    }
+}
