@@ -2,10 +2,8 @@ package ai.aim4j.arrow;
 
 import ai.aim4j.arrow.ShardSchema.Encoding;
 import ai.aim4j.arrow.transform.Image;
+import ai.aim4j.arrow.transform.ImageDecoder;
 import ai.aim4j.arrow.transform.Transform;
-import java.awt.image.BufferedImage;
-import java.awt.image.Raster;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -20,7 +18,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
-import javax.imageio.ImageIO;
 
 /**
  * Streams batches from a {@link ShardSet} in {@link Sampler} order. Sample indices are drawn in order
@@ -167,44 +164,7 @@ public final class BatchLoader implements AutoCloseable {
         if (rawShape != null) {
             return new Image(rawShape[0], rawShape[1], rawShape[2], ShardSet.rawImage(row));
         }
-        MemorySegment bytes = ShardSet.encodedImage(row);
-        BufferedImage img = ImageIO.read(new ByteArrayInputStream(bytes.toArray(ValueLayout.JAVA_BYTE)));
-        if (img == null) {
-            throw new IOException("not a decodable image (" + bytes.byteSize() + " bytes)");
-        }
-        return fromBuffered(img);
-    }
-
-    /** HWC bytes of a decoded image: gray stays one channel, everything else becomes RGB (alpha dropped). */
-    static Image fromBuffered(BufferedImage img) {
-        int h = img.getHeight();
-        int w = img.getWidth();
-        Raster r = img.getRaster();
-        boolean gray = img.getColorModel().getNumComponents() == 1 && r.getNumBands() == 1;
-        int c = gray ? 1 : 3;
-        byte[] out = new byte[h * w * c];
-        if (gray && r.getSampleModel().getSampleSize(0) == 8) {
-            int[] row = new int[w];
-            for (int y = 0; y < h; y++) {
-                r.getSamples(0, y, w, 1, 0, row);
-                for (int x = 0; x < w; x++) {
-                    out[y * w + x] = (byte) row[x];
-                }
-            }
-        } else {
-            int[] argb = img.getRGB(0, 0, w, h, null, 0, w);
-            for (int i = 0; i < h * w; i++) {
-                int p = argb[i];
-                if (gray) {
-                    out[i] = (byte) (p & 0xff);
-                } else {
-                    out[3 * i] = (byte) (p >> 16);
-                    out[3 * i + 1] = (byte) (p >> 8);
-                    out[3 * i + 2] = (byte) p;
-                }
-            }
-        }
-        return new Image(h, w, c, MemorySegment.ofArray(out));
+        return ImageDecoder.decode(ShardSet.encodedImage(row).toArray(ValueLayout.JAVA_BYTE));
     }
 
     @Override

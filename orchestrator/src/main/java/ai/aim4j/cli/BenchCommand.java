@@ -1,5 +1,6 @@
 package ai.aim4j.cli;
 
+import ai.aim4j.bench.DataBenchRunner;
 import ai.aim4j.bench.ForwardBench;
 import ai.aim4j.bench.LoadBench;
 import ai.aim4j.model.io.NamedTensors;
@@ -12,7 +13,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code aim4j bench ...}: performance measurements (medians, side by side in one run). */
-@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.", subcommands = {BenchCommand.Forward.class, BenchCommand.Load.class})
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.", subcommands = {BenchCommand.Forward.class, BenchCommand.Load.class, BenchCommand.Data.class})
 final class BenchCommand {
 
     @Command(name = "forward", mixinStandardHelpOptions = true,
@@ -54,6 +55,23 @@ final class BenchCommand {
             NamedTensors tensors = WeightFiles.read(weights);
             long open = System.nanoTime() - start;
             LoadBench.run(weights, model.resolve(tensors), tensors, open, System.out);
+            return 0;
+        }
+    }
+
+    @Command(name = "data", mixinStandardHelpOptions = true,
+            description = "Loader throughput: raw 28x28 Fashion-MNIST batches (no transform) and 224 px JPEGs with the pre-training"
+                    + " transform, on 1 thread and on every core; heap bytes per batch.")
+    static final class Data implements Callable<Integer> {
+        @Option(names = "--fmnist", description = "Fashion-MNIST IDX folder (default: Debian's; synthetic 28x28 images when absent)")
+        Path fmnist;
+
+        @Option(names = "--batches", defaultValue = "200", description = "timed batches per configuration (default: ${DEFAULT-VALUE})")
+        int batches;
+
+        @Override
+        public Integer call() throws Exception {
+            DataBenchRunner.run(fmnist, batches, System.out);
             return 0;
         }
     }

@@ -1,6 +1,8 @@
 package ai.aim4j.cli;
 
-import ai.aim4j.eval.EvalTransform;
+import ai.aim4j.arrow.transform.EvalTransform;
+import ai.aim4j.arrow.transform.ImageDecoder;
+import ai.aim4j.arrow.transform.Normalization;
 import ai.aim4j.model.Aim;
 import ai.aim4j.model.AimConfig;
 import ai.aim4j.model.io.HostTensor;
@@ -8,7 +10,12 @@ import ai.aim4j.model.io.NamedTensors;
 import ai.aim4j.model.io.Npy;
 import ai.aim4j.weights.WeightFiles;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
+import ai.aim4j.arrow.transform.Image;
+import ai.djl.ndarray.types.Shape;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import java.nio.file.Files;
@@ -24,7 +31,8 @@ import picocli.CommandLine.Parameters;
 
 /** {@code aim4j features}: per-image probe features (mean of the selected blocks) as .npy files. */
 @Command(name = "features", mixinStandardHelpOptions = true,
-        description = "Extract per-image features (the mean of the probe blocks' outputs, (N, D) per image) with ml-aim's eval transform.")
+        description = "Extract per-image features (the mean of the probe blocks' outputs, (N, D) per image) with ml-aim's eval transform"
+                + " (short side to ceil(S/0.875), bicubic with antialiasing, center crop, ImageNet normalization).")
 final class FeaturesCommand implements Callable<Integer> {
     @Option(names = "--weights", required = true, split = ",", description = "weights file(s); a backbone and a head file are merged")
     List<Path> weights;
@@ -48,7 +56,12 @@ final class FeaturesCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         NamedTensors tensors = WeightFiles.read(weights);
         AimConfig config = model.resolve(tensors);
-        EvalTransform transform = new EvalTransform(config.imgSize()[0], config.imgSize()[1], config.channels());
+        if (config.imgSize()[0] != config.imgSize()[1]) {
+            throw new IllegalArgumentException("ml-aim's eval transform makes square crops; the model takes " + config.imgSize()[0] + "x"
+                    + config.imgSize()[1]);
+        }
+        EvalTransform transform = new EvalTransform(config.imgSize()[0], Normalization.imagenetFor(config.channels()));
+        long imageBytes = 4L * config.channels() * config.imgSize()[0] * config.imgSize()[1];
         Files.createDirectories(out);
         Set<String> stems = new LinkedHashSet<>();
         for (Path p : images) {
@@ -61,12 +74,19 @@ final class FeaturesCommand implements Callable<Integer> {
             for (int start = 0; start < images.size(); start += batch) {
                 List<Path> chunk = images.subList(start, Math.min(images.size(), start + batch));
                 // One manager per batch: everything the batch allocates is freed with it.
-                try (NDManager scope = NDManager.newBaseManager()) {
-                    NDList loaded = new NDList();
-                    for (Path p : chunk) {
-                        loaded.add(transform.load(p, scope));
+                try (NDManager scope = NDManager.newBaseManager(); Arena arena = Arena.ofConfined()) {
+                    MemorySegment pixels = arena.allocate(imageBytes * chunk.size(), 64);
+                    for (int i = 0; i < chunk.size(); i++) {
+                        Image image;
+                        try {
+                            image = ImageDecoder.decode(Files.readAllBytes(chunk.get(i)));
+                        } catch (IOException e) {
+                            throw new IOException(chunk.get(i) + ": " + e.getMessage(), e);
+                        }
+                        transform.apply(image, null, pixels, i * imageBytes);
                     }
-                    NDArray x = ai.djl.ndarray.NDArrays.stack(loaded);
+                    NDArray x = scope.create(pixels.asByteBuffer().order(ByteOrder.nativeOrder()),
+                            new Shape(chunk.size(), config.channels(), config.imgSize()[0], config.imgSize()[1]), DataType.FLOAT32);
                     NDArray features = aim.averageProbeFeatures(aim.extractFeatures(x, deepest, null));
                     if (pool) {
                         features = features.mean(new int[] {1});

@@ -150,6 +150,28 @@ class CliTest {
     }
 
     @Test
+    void shardsVerifiesAndDetectsCorruptionNamingTheShard() throws IOException {
+        Path data = dir.resolve("synth");
+        Run shard = run("shard", "--from", "synthetic:500,16", "--out", data.toString(), "--shards", "3");
+        assertEquals(0, shard.code(), shard.err());
+        assertEquals(0, run("data", "verify", data.toString()).code());
+        Run order = run("data", "order", data.toString(), "--seed", "3", "--world", "2", "--rank", "1", "--limit", "7");
+        assertEquals(7, order.out().lines().count());
+        Run stats = run("data", "stats", data.toString());
+        assertTrue(stats.out().contains("16 x 16 x 3"), stats.out());
+        Path shard1 = data.resolve("shard-00001-of-00003.arrow");
+        byte[] b = Files.readAllBytes(shard1);
+        b[b.length / 3] ^= 1;
+        Files.write(shard1, b);
+        Run verify = run("data", "verify", data.toString());
+        assertEquals(1, verify.code());
+        assertTrue(verify.err().contains("shard-00001-of-00003.arrow"), verify.err());
+        Run badSource = run("shard", "--from", "mnist:/x", "--out", dir.resolve("x").toString());
+        assertEquals(1, badSource.code());
+        assertTrue(badSource.err().contains("unknown source"), badSource.err());
+    }
+
+    @Test
     void badInputGetsAClearErrorAndANonZeroExit() throws IOException {
         Path junk = dir.resolve("junk.safetensors");
         Files.write(junk, new byte[] {9, 0, 0, 0, 0, 0, 0, 0, '{'});

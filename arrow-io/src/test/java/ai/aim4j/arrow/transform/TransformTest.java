@@ -57,6 +57,20 @@ class TransformTest {
     }
 
     @Test
+    void evalTransformCropsTheCenter() {
+        // 256 x 512 columns-hold-their-index image: the short side is already ceil(224 / 0.875) = 256, so
+        // the resize is the identity and the crop starts at column round((512 - 224) / 2) = 144.
+        Image img = image(256, 512, 1, i -> (i % 512) % 256);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment out = arena.allocate(224 * 224 * 4L);
+            Normalization unit = new Normalization(new float[] {0f}, new float[] {1f});
+            new EvalTransform(224, unit).apply(img, null, out, 0);
+            assertEquals(144 / 255f, out.get(Transform.F32, (100 * 224) * 4L), 1e-6f);
+            assertEquals(145 / 255f, out.get(Transform.F32, (100 * 224 + 1) * 4L), 1e-6f);
+        }
+    }
+
+    @Test
     void randomResizedCropStaysInsideAndFollowsItsGenerator() {
         SplittableRandom r = new SplittableRandom(4);
         for (int k = 0; k < 2000; k++) {

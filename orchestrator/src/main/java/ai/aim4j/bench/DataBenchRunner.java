@@ -1,0 +1,105 @@
+package ai.aim4j.bench;
+
+import ai.aim4j.arrow.DatasetWriter;
+import ai.aim4j.arrow.ShardSet;
+import ai.aim4j.arrow.source.FashionMnist;
+import ai.aim4j.arrow.source.ImageFolder;
+import ai.aim4j.arrow.source.ImageSource;
+import ai.aim4j.arrow.source.Sample;
+import ai.aim4j.arrow.source.Synthetic;
+import ai.aim4j.arrow.transform.Normalization;
+import ai.aim4j.arrow.transform.PretrainTransform;
+import ai.aim4j.arrow.transform.ToTensor;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+
+/** Prepares the two datasets of {@code aim4j bench data} in a temporary folder and measures them. */
+public final class DataBenchRunner {
+    private DataBenchRunner() {}
+
+    public static void run(Path fmnistDir, int batches, PrintStream out) throws IOException {
+        Path tmp = Files.createTempDirectory("aim4j-bench-data");
+        int cores = Runtime.getRuntime().availableProcessors();
+        try {
+            Path dir = fmnistDir != null ? fmnistDir : FashionMnist.DEFAULT_DIR;
+            Path raw = tmp.resolve("raw");
+            String rawName;
+            try (ImageSource src = Files.isDirectory(dir) ? FashionMnist.open(dir, "train") : grayscale(new Synthetic(60000, 28, 0, "train"))) {
+                rawName = Files.isDirectory(dir) ? "Fashion-MNIST raw 28x28, no transform" : "synthetic raw 28x28, no transform";
+                DatasetWriter.write(src, raw, 4, null, Map.of(), n -> { });
+            }
+            Path jpeg = tmp.resolve("jpeg");
+            writeJpegFolder(tmp.resolve("jpeg-files"), 512);
+            try (ImageSource src = new ImageFolder(tmp.resolve("jpeg-files"), "train")) {
+                DatasetWriter.write(src, jpeg, 2, null, Map.of(), n -> { });
+            }
+            try (ShardSet r = ShardSet.open(raw); ShardSet j = ShardSet.open(jpeg)) {
+                ToTensor toTensor = new ToTensor(28, 28, Normalization.imagenetFor(1));
+                PretrainTransform aug = new PretrainTransform(224, Normalization.IMAGENET, false);
+                for (int threads : new int[] {1, cores}) {
+                    DataBench.run(rawName, r, toTensor, 256, threads, batches).print(out);
+                }
+                for (int threads : new int[] {1, cores}) {
+                    DataBench.run("JPEG 224x224, pre-training transform", j, aug, 32, threads, Math.max(4, batches / 20)).print(out);
+                }
+            }
+        } finally {
+            try (Stream<Path> s = Files.walk(tmp)) {
+                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    /** The synthetic images as one gray channel, standing in for Fashion-MNIST when it is not installed. */
+    private static ImageSource grayscale(Synthetic s) {
+        return new ImageSource() {
+            public ai.aim4j.arrow.DatasetInfo info() {
+                return s.info();
+            }
+
+            public long size() {
+                return s.size();
+            }
+
+            public ai.aim4j.arrow.ShardSchema.Encoding encoding() {
+                return s.encoding();
+            }
+
+            public int[] rawShape() {
+                return new int[] {28, 28, 1};
+            }
+
+            public Sample get(long i) {
+                Sample rgb = s.get(i);
+                byte[] g = new byte[28 * 28];
+                for (int p = 0; p < g.length; p++) {
+                    g[p] = rgb.image()[3 * p];
+                }
+                return new Sample(rgb.id(), rgb.label(), g, null);
+            }
+        };
+    }
+
+    private static void writeJpegFolder(Path root, int count) throws IOException {
+        Synthetic s = new Synthetic(count, 224, 0, "train");
+        for (int i = 0; i < count; i++) {
+            Sample sample = s.get(i);
+            Path dir = root.resolve("class" + sample.label());
+            Files.createDirectories(dir);
+            BufferedImage img = new BufferedImage(224, 224, BufferedImage.TYPE_3BYTE_BGR);
+            int[] px = new int[sample.image().length];
+            for (int k = 0; k < px.length; k++) {
+                px[k] = Byte.toUnsignedInt(sample.image()[k]);
+            }
+            img.getRaster().setPixels(0, 0, 224, 224, px);
+            ImageIO.write(img, "jpg", dir.resolve(i + ".jpg").toFile());
+        }
+    }
+}
