@@ -54,6 +54,43 @@ class FashionMnistShardsTest {
             assertShardsEqualIdx(out, idx.resolve(prefix + "-images-idx3-ubyte.gz"), idx.resolve(prefix + "-labels-idx1-ubyte.gz"),
                     split.equals("train") ? 60000 : 10000);
         }
+        assertStreamEqualsIdx(dir.resolve("test"), idx.resolve("t10k-images-idx3-ubyte.gz"), idx.resolve("t10k-labels-idx1-ubyte.gz"));
+    }
+
+    /** A whole epoch through the loader (2 ranks) delivers every IDX image once, bit for bit, in sampler order. */
+    private static void assertStreamEqualsIdx(Path shards, Path images, Path labels) throws IOException {
+        byte[] px = IdxFiles.payload(images, 3);
+        byte[] lab = IdxFiles.payload(labels, 1);
+        var identity = new ai.aim4j.arrow.transform.Normalization(new float[] {0f}, new float[] {1f / 255f});
+        boolean[] seen = new boolean[lab.length];
+        try (ShardSet set = ShardSet.open(shards)) {
+            for (int rank = 0; rank < 2; rank++) {
+                Sampler sampler = new Sampler(set.size(), 7, rank, 2);
+                int[] order = sampler.epochOrder(0);
+                try (BatchLoader loader = new BatchLoader(set, sampler, new Sampler.Cursor(0, 0), 1000,
+                        new ai.aim4j.arrow.transform.ToTensor(28, 28, identity), 0, 2, 2, true, w -> { })) {
+                    for (int b = 0; b < 5; b++) {
+                        try (Batch batch = loader.next()) {
+                            float[] got = batch.pixels().toArray(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.nativeOrder()));
+                            for (int i = 0; i < batch.size(); i++) {
+                                int id = (int) batch.ids()[i];
+                                assertEquals(order[b * 1000 + i], id);
+                                assertEquals(lab[id], batch.labels()[i]);
+                                seen[id] = true;
+                                for (int k = 0; k < 784; k++) {
+                                    if (got[i * 784 + k] != Byte.toUnsignedInt(px[id * 784 + k])) {
+                                        throw new AssertionError("streamed pixel " + k + " of image " + id + " differs");
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for (int i = 0; i < seen.length; i++) {
+            assertTrue(seen[i], "image " + i + " never delivered");
+        }
     }
 
     @Test
