@@ -132,7 +132,7 @@ class ForeignFormatsTest {
         Path l = write("labels.npy", "<i8", new long[] {n}, lab);
         for (Path images : List.of(a, b)) {
             Path out = dir.resolve("from-" + images.getFileName());
-            try (NpyImages src = new NpyImages(images, l, "train")) {
+            try (NpyImages src = NpyImages.open(images, l, "train")) {
                 DatasetWriter.write(src, out, 2, null, Map.of(), x -> { });
             }
             try (ShardSet set = ShardSet.open(out)) {

@@ -5,6 +5,7 @@ import ai.aim4j.arrow.ShardSet;
 import ai.aim4j.arrow.source.FashionMnist;
 import ai.aim4j.arrow.source.ImageFolder;
 import ai.aim4j.arrow.source.ImageSource;
+import ai.aim4j.arrow.source.RawImageSource;
 import ai.aim4j.arrow.source.Sample;
 import ai.aim4j.arrow.source.Synthetic;
 import ai.aim4j.arrow.transform.Normalization;
@@ -59,23 +60,8 @@ public final class DataBenchRunner {
 
     /** The synthetic images as one gray channel, standing in for Fashion-MNIST when it is not installed. */
     private static ImageSource grayscale(Synthetic s) {
-        return new ImageSource() {
-            public ai.aim4j.arrow.DatasetInfo info() {
-                return s.info();
-            }
-
-            public long size() {
-                return s.size();
-            }
-
-            public ai.aim4j.arrow.ShardSchema.Encoding encoding() {
-                return s.encoding();
-            }
-
-            public int[] rawShape() {
-                return new int[] {28, 28, 1};
-            }
-
+        return new RawImageSource(s.info(), s.size(), 28, 28, 1) {
+            @Override
             public Sample get(long i) {
                 Sample rgb = s.get(i);
                 byte[] g = new byte[28 * 28];

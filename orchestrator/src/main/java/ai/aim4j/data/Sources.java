@@ -24,7 +24,7 @@ public final class Sources {
             case "imagefolder" -> new ImageFolder(Path.of(require(spec, arg)), split);
             case "npy" -> {
                 String[] parts = require(spec, arg).split(",", 2);
-                yield new NpyImages(Path.of(parts[0]), parts.length > 1 ? Path.of(parts[1]) : null, split);
+                yield NpyImages.open(Path.of(parts[0]), parts.length > 1 ? Path.of(parts[1]) : null, split);
             }
             case "synthetic" -> {
                 String[] parts = require(spec, arg).split(",", 2);

@@ -1,7 +1,6 @@
 package ai.aim4j.arrow.source;
 
 import ai.aim4j.arrow.DatasetInfo;
-import ai.aim4j.arrow.ShardSchema.Encoding;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,25 +13,20 @@ import java.util.zip.GZIPInputStream;
  * Fashion-MNIST from its IDX files ({@code train-images-idx3-ubyte.gz} and friends, gzipped or not),
  * as Debian's {@code dataset-fashion-mnist} installs them in {@link #DEFAULT_DIR}.
  */
-public final class FashionMnist implements ImageSource {
+public final class FashionMnist extends RawImageSource {
     public static final Path DEFAULT_DIR = Path.of("/usr/share/datasets/fashion-mnist");
     public static final List<String> CLASSES = List.of("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
             "Sneaker", "Bag", "Ankle boot");
     private static final int IMAGES_MAGIC = 2051;
     private static final int LABELS_MAGIC = 2049;
 
-    private final DatasetInfo info;
     private final byte[] pixels;
     private final byte[] labels;
-    private final int rows;
-    private final int cols;
 
     private FashionMnist(DatasetInfo info, byte[] pixels, byte[] labels, int rows, int cols) {
-        this.info = info;
+        super(info, labels.length, rows, cols, 1);
         this.pixels = pixels;
         this.labels = labels;
-        this.rows = rows;
-        this.cols = cols;
     }
 
     /** Reads split {@code train} or {@code test} (alias {@code t10k}) from {@code dir}. */
@@ -96,28 +90,8 @@ public final class FashionMnist implements ImageSource {
     }
 
     @Override
-    public DatasetInfo info() {
-        return info;
-    }
-
-    @Override
-    public long size() {
-        return labels.length;
-    }
-
-    @Override
-    public Encoding encoding() {
-        return Encoding.RAW;
-    }
-
-    @Override
-    public int[] rawShape() {
-        return new int[] {rows, cols, 1};
-    }
-
-    @Override
     public Sample get(long index) {
-        int n = rows * cols;
+        int n = imageBytes();
         byte[] img = new byte[n];
         System.arraycopy(pixels, Math.toIntExact(index * n), img, 0, n);
         return new Sample(index, labels[(int) index], img, null);

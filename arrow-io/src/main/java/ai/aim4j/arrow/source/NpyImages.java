@@ -2,7 +2,6 @@ package ai.aim4j.arrow.source;
 
 import ai.aim4j.arrow.DatasetInfo;
 import ai.aim4j.arrow.NpyHeader;
-import ai.aim4j.arrow.ShardSchema.Encoding;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -20,19 +19,25 @@ import java.util.List;
  * channels-last when its last dimension is 1, 3 or 4, else channels-first when its second is 1 or 3.
  * Both files are memory-mapped, so arrays of any size are read without loading them whole.
  */
-public final class NpyImages implements ImageSource {
-    private final Arena arena = Arena.ofShared();
+public final class NpyImages extends RawImageSource {
+    private final Arena arena;
     private final MemorySegment pixels;
     private final long[] labels;
-    private final int h;
-    private final int w;
-    private final int c;
     private final boolean channelsFirst;
-    private final DatasetInfo info;
 
-    public NpyImages(Path images, Path labelFile, String split) throws IOException {
+    private NpyImages(DatasetInfo info, Arena arena, MemorySegment pixels, long[] labels, int[] hwc, boolean channelsFirst) {
+        super(info, labels.length, hwc[0], hwc[1], hwc[2]);
+        this.arena = arena;
+        this.pixels = pixels;
+        this.labels = labels;
+        this.channelsFirst = channelsFirst;
+    }
+
+    /** Maps the images (and labels, or null for all-zero labels) and checks their shapes. */
+    public static NpyImages open(Path images, Path labelFile, String split) throws IOException {
+        Arena arena = Arena.ofShared();
         try {
-            MemorySegment img = map(images);
+            MemorySegment img = map(images, arena);
             NpyHeader hi = header(images, img);
             if (!hi.descr().endsWith("u1")) {
                 throw new IOException(images + ": images must be uint8 (dtype '|u1'), got '" + hi.descr() + "'");
@@ -41,45 +46,39 @@ public final class NpyImages implements ImageSource {
                 throw new IOException(images + ": Fortran-order arrays are not supported; save with np.ascontiguousarray");
             }
             long[] s = hi.shape();
+            boolean channelsFirst = false;
+            int[] hwc;
             if (s.length == 3) {
-                channelsFirst = false;
-                h = (int) s[1];
-                w = (int) s[2];
-                c = 1;
+                hwc = new int[] {(int) s[1], (int) s[2], 1};
             } else if (s.length == 4 && (s[3] == 1 || s[3] == 3 || s[3] == 4)) {
-                channelsFirst = false;
-                h = (int) s[1];
-                w = (int) s[2];
-                c = (int) s[3];
+                hwc = new int[] {(int) s[1], (int) s[2], (int) s[3]};
             } else if (s.length == 4 && (s[1] == 1 || s[1] == 3)) {
                 channelsFirst = true;
-                c = (int) s[1];
-                h = (int) s[2];
-                w = (int) s[3];
+                hwc = new int[] {(int) s[2], (int) s[3], (int) s[1]};
             } else {
                 throw new IOException(images + ": expected (N, H, W), (N, H, W, C) or (N, C, H, W) with C of 1, 3 or 4; got "
                         + java.util.Arrays.toString(s));
             }
             long n = s[0];
-            long need = n * h * w * c;
+            long need = n * hwc[0] * hwc[1] * hwc[2];
             if (img.byteSize() - hi.dataOffset() != need) {
                 throw new IOException(images + ": holds " + (img.byteSize() - hi.dataOffset()) + " bytes of pixels, its shape needs " + need);
             }
-            pixels = img.asSlice(hi.dataOffset(), need);
-            labels = labelFile == null ? new long[(int) n] : readLabels(labelFile, n);
+            long[] labels = labelFile == null ? new long[(int) n] : readLabels(labelFile, n, arena);
             long max = java.util.Arrays.stream(labels).max().orElse(0);
             List<String> names = new ArrayList<>();
             for (long k = 0; k <= max; k++) {
                 names.add(Long.toString(k));
             }
-            info = new DatasetInfo(names, split, "npy:" + images + (labelFile == null ? "" : "," + labelFile));
+            DatasetInfo info = new DatasetInfo(names, split, "npy:" + images + (labelFile == null ? "" : "," + labelFile));
+            return new NpyImages(info, arena, img.asSlice(hi.dataOffset(), need), labels, hwc, channelsFirst);
         } catch (IOException | RuntimeException e) {
             arena.close();
             throw e;
         }
     }
 
-    private MemorySegment map(Path file) throws IOException {
+    private static MemorySegment map(Path file, Arena arena) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             return ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
         }
@@ -93,8 +92,8 @@ public final class NpyImages implements ImageSource {
         }
     }
 
-    private long[] readLabels(Path file, long n) throws IOException {
-        MemorySegment seg = map(file);
+    private static long[] readLabels(Path file, long n, Arena arena) throws IOException {
+        MemorySegment seg = map(file, arena);
         NpyHeader hl = header(file, seg);
         if (hl.shape().length != 1 || hl.shape()[0] != n) {
             throw new IOException(file + ": labels of shape " + java.util.Arrays.toString(hl.shape()) + " do not match " + n + " images");
@@ -105,6 +104,9 @@ public final class NpyImages implements ImageSource {
             case "|u1", "|i1" -> 1;
             default -> throw new IOException(file + ": labels must be integers (int64, int32 or uint8), got '" + hl.descr() + "'");
         };
+        if (seg.byteSize() - hl.dataOffset() != n * size) {
+            throw new IOException(file + ": label data has " + (seg.byteSize() - hl.dataOffset()) + " bytes, expected " + n * size);
+        }
         long[] out = new long[(int) n];
         for (int i = 0; i < n; i++) {
             long off = hl.dataOffset() + (long) i * size;
@@ -121,36 +123,19 @@ public final class NpyImages implements ImageSource {
     }
 
     @Override
-    public DatasetInfo info() {
-        return info;
-    }
-
-    @Override
-    public long size() {
-        return labels.length;
-    }
-
-    @Override
-    public Encoding encoding() {
-        return Encoding.RAW;
-    }
-
-    @Override
-    public int[] rawShape() {
-        return new int[] {h, w, c};
-    }
-
-    @Override
     public Sample get(long index) {
-        int n = h * w * c;
+        int n = imageBytes();
+        int[] s = rawShape();
+        int hw = s[0] * s[1];
+        int c = s[2];
         MemorySegment src = pixels.asSlice(index * n, n);
         byte[] img = new byte[n];
         if (!channelsFirst) {
             MemorySegment.copy(src, ValueLayout.JAVA_BYTE, 0, img, 0, n);
         } else {
             for (int ch = 0; ch < c; ch++) {
-                for (int p = 0; p < h * w; p++) {
-                    img[p * c + ch] = src.get(ValueLayout.JAVA_BYTE, (long) ch * h * w + p);
+                for (int p = 0; p < hw; p++) {
+                    img[p * c + ch] = src.get(ValueLayout.JAVA_BYTE, (long) ch * hw + p);
                 }
             }
         }

@@ -1,7 +1,6 @@
 package ai.aim4j.arrow.source;
 
 import ai.aim4j.arrow.DatasetInfo;
-import ai.aim4j.arrow.ShardSchema.Encoding;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -10,42 +9,23 @@ import java.util.SplittableRandom;
  * with no data: each image is a shape or texture (the class) drawn at a random position, scale and
  * colour on a random background, with pixel noise. Sample {@code i} depends only on {@code (seed, i)}.
  */
-public final class Synthetic implements ImageSource {
+public final class Synthetic extends RawImageSource {
     public static final List<String> CLASSES = List.of("disk", "square", "triangle", "cross", "ring",
             "horizontal-stripes", "vertical-stripes", "diagonal-stripes", "checkerboard", "dots");
-    private final long count;
     private final int size;
     private final long seed;
-    private final DatasetInfo info;
 
     public Synthetic(long count, int size, long seed, String split) {
+        super(new DatasetInfo(CLASSES, split, "synthetic:" + count + "," + size + " seed " + seed), check(count, size), size, size, 3);
+        this.size = size;
+        this.seed = seed;
+    }
+
+    private static long check(long count, int size) {
         if (count <= 0 || size < 8) {
             throw new IllegalArgumentException("synthetic data needs a positive count and images of at least 8 px");
         }
-        this.count = count;
-        this.size = size;
-        this.seed = seed;
-        this.info = new DatasetInfo(CLASSES, split, "synthetic:" + count + "," + size + " seed " + seed);
-    }
-
-    @Override
-    public DatasetInfo info() {
-        return info;
-    }
-
-    @Override
-    public long size() {
         return count;
-    }
-
-    @Override
-    public Encoding encoding() {
-        return Encoding.RAW;
-    }
-
-    @Override
-    public int[] rawShape() {
-        return new int[] {size, size, 3};
     }
 
     @Override
