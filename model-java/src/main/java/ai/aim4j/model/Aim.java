@@ -4,20 +4,16 @@ import ai.aim4j.model.AimWeights.Parts;
 import ai.aim4j.model.io.HostTensor;
 import ai.aim4j.model.io.NamedTensors;
 import ai.aim4j.model.layers.AttentionPoolingProbe;
-import ai.aim4j.model.layers.Block;
-import ai.aim4j.model.layers.LayerNorm;
 import ai.aim4j.model.layers.Params;
-import ai.aim4j.model.layers.PatchEmbed;
 import ai.aim4j.model.layers.PrefixCausalMask;
 import ai.aim4j.model.layers.SinCos2d;
+import ai.aim4j.model.layers.Trunk;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -33,10 +29,7 @@ public final class Aim implements AutoCloseable {
     private final NDManager manager;
     private final NamedTensors source;
     private final DataType dtype;
-    private final PatchEmbed patchEmbed;
-    private final NDArray posEmbed;
-    private final List<Block> blocks = new ArrayList<>();
-    private final LayerNorm postTrunkNorm;
+    private final Trunk trunk;
     private final AttentionPoolingProbe head;
 
     private Aim(AimConfig config, NDManager manager, NamedTensors source, DataType dtype, Map<String, NDArray> weights, boolean withHead) {
@@ -45,13 +38,9 @@ public final class Aim implements AutoCloseable {
         this.source = source;
         this.dtype = dtype;
         Params p = Params.of(weights);
-        this.patchEmbed = new PatchEmbed(p.at("preprocessor.patchifier"), config.layerNormEps());
         double[] table = SinCos2d.table(config.gridH(), config.gridW(), config.dim());
-        this.posEmbed = manager.create(table, new Shape(config.numPatches(), config.dim())).toType(dtype, false);
-        for (int i = 0; i < config.blocks(); i++) {
-            blocks.add(new Block(p.at("trunk.blocks." + i), config.heads(), config.layerNormEps()));
-        }
-        this.postTrunkNorm = new LayerNorm(p.at("trunk.post_trunk_norm"), config.layerNormEps());
+        NDArray posEmbed = manager.create(table, new Shape(config.numPatches(), config.dim())).toType(dtype, false);
+        this.trunk = new Trunk(p, posEmbed, config.blocks(), config.heads(), config.layerNormEps());
         this.head = withHead ? new AttentionPoolingProbe(p.at("head"), config.headHeads(), config.batchNormEps()) : null;
     }
 
@@ -111,18 +100,18 @@ public final class Aim implements AutoCloseable {
 
     /** The position table {@code (N, D)} added to the tokens. */
     public NDArray posEmbed() {
-        return posEmbed;
+        return trunk.posEmbed();
     }
 
     /** Patch embedding + LayerNorm, before the position table: {@code (B, C, H, W) -> (B, N, D)}. */
     public NDArray patchifierTokens(NDArray images) {
         checkImages(images);
-        return patchEmbed.forward(images.toType(dtype, false));
+        return trunk.patchifierTokens(images.toType(dtype, false));
     }
 
     /** The input of block 0: patch tokens plus the position table. */
     public NDArray patchTokens(NDArray images) {
-        return patchifierTokens(images).add(posEmbed);
+        return patchifierTokens(images).add(trunk.posEmbed());
     }
 
     /**
@@ -136,19 +125,13 @@ public final class Aim implements AutoCloseable {
         if (last >= config.blocks()) {
             throw new IllegalArgumentException("block " + maxBlockId + " does not exist; the model has " + config.blocks());
         }
-        NDArray x = patchTokens(images);
         NDArray mask = prefixMask == null ? null : PrefixCausalMask.additive(checkMask(prefixMask), dtype);
-        NDList outputs = new NDList();
-        for (int i = 0; i <= last; i++) {
-            x = blocks.get(i).forward(x, mask);
-            outputs.add(x);
-        }
-        return outputs;
+        return trunk.blocks(patchTokens(images), last, mask);
     }
 
     /** The post-trunk LayerNorm of a block output. */
     public NDArray postTrunkNorm(NDArray lastBlockOutput) {
-        return postTrunkNorm.forward(lastBlockOutput);
+        return trunk.postTrunkNorm(lastBlockOutput);
     }
 
     /** The probe's input: the mean of the selected blocks' outputs. */

@@ -2,6 +2,7 @@ package ai.aim4j.cli;
 
 import ai.aim4j.parity.ParityCheck;
 import ai.aim4j.parity.ParityRow;
+import ai.aim4j.parity.PretrainParity;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,7 +14,7 @@ import picocli.CommandLine.Parameters;
 
 /** {@code aim4j parity check DIR}: the Java model against reference outputs of the official code. */
 @Command(name = "parity", mixinStandardHelpOptions = true, description = "Numerical parity against the official implementation.",
-        subcommands = ParityCommand.Check.class)
+        subcommands = {ParityCommand.Check.class, ParityCommand.Pretrain.class})
 final class ParityCommand {
 
     @Command(name = "check", mixinStandardHelpOptions = true,
@@ -39,6 +40,19 @@ final class ParityCommand {
                 ok &= ParityCheck.print(rows, System.out);
             }
             return ok ? 0 : 1;
+        }
+    }
+
+    @Command(name = "pretrain", mixinStandardHelpOptions = true,
+            description = "Check the pre-training numerics on a fixture made with ml-l3m (forward, loss, every gradient, grad norm,"
+                    + " one AdamW step with and without clipping, the LR schedule). Exit 0 only if all pass.")
+    static final class Pretrain implements Callable<Integer> {
+        @Parameters(index = "0", description = "pre-training fixture folder")
+        Path dir;
+
+        @Override
+        public Integer call() throws Exception {
+            return ParityCheck.print(PretrainParity.run(dir), System.out) ? 0 : 1;
         }
     }
 }

@@ -115,7 +115,7 @@ public final class ParityCheck {
         }
     }
 
-    private static ParityRow row(String weights, String precision, String output, String refKey, HostTensor got, HostTensor ref, Tolerance tol) {
+    static ParityRow row(String weights, String precision, String output, String refKey, HostTensor got, HostTensor ref, Tolerance tol) {
         if (!Arrays.equals(got.shape(), ref.shape())) {
             return new ParityRow(weights, precision, output, refKey, got.shapeString() + " vs " + ref.shapeString(),
                     Double.POSITIVE_INFINITY, 0, 0);

@@ -52,6 +52,13 @@ public record HostTensor(DType dtype, long[] shape, MemorySegment data) implemen
         return new HostTensor(DType.F32, shape.clone(), seg);
     }
 
+    /** A float64 scalar. */
+    public static HostTensor scalar(double value) {
+        MemorySegment seg = Arena.ofAuto().allocate(8, 8);
+        seg.set(ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, value);
+        return new HostTensor(DType.F64, new long[0], seg);
+    }
+
     /** An int64 tensor over a copy of {@code values}. */
     public static HostTensor ofLongs(long[] shape, long[] values) {
         MemorySegment seg = Arena.ofAuto().allocate((long) values.length * 8, 8);
@@ -183,6 +190,43 @@ public record HostTensor(DType dtype, long[] shape, MemorySegment data) implemen
             expected *= shape[i];
         }
         return true;
+    }
+
+    /** The same data under another shape with as many elements. */
+    public HostTensor reshapeTo(long[] newShape) {
+        return new HostTensor(dtype, newShape.clone(), data);
+    }
+
+    /** Rows {@code [from, to)} of the first axis, sharing this tensor's memory. */
+    public HostTensor slice0(long from, long to) {
+        long row = numel() / Math.max(shape[0], 1) * dtype.byteSize();
+        long[] s = shape.clone();
+        s[0] = to - from;
+        return new HostTensor(dtype, s, data.asSlice(from * row, (to - from) * row));
+    }
+
+    /** The tensors stacked along their first axis (all other dimensions and the type must agree). */
+    public static HostTensor concat0(java.util.List<HostTensor> parts) {
+        HostTensor first = parts.getFirst();
+        long rows = 0;
+        long bytes = 0;
+        for (HostTensor t : parts) {
+            if (t.dtype != first.dtype || t.shape.length != first.shape.length
+                    || !Arrays.equals(Arrays.copyOfRange(t.shape, 1, t.shape.length), Arrays.copyOfRange(first.shape, 1, first.shape.length))) {
+                throw new IllegalArgumentException("cannot stack " + t.dtype + t.shapeString() + " onto " + first.dtype + first.shapeString());
+            }
+            rows += t.shape[0];
+            bytes += t.data.byteSize();
+        }
+        MemorySegment out = Arena.ofAuto().allocate(Math.max(bytes, 1), 64).asSlice(0, bytes);
+        long at = 0;
+        for (HostTensor t : parts) {
+            MemorySegment.copy(t.data, 0, out, at, t.data.byteSize());
+            at += t.data.byteSize();
+        }
+        long[] s = first.shape.clone();
+        s[0] = rows;
+        return new HostTensor(first.dtype, s, out);
     }
 
     public String shapeString() {

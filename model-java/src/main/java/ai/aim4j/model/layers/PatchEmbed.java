@@ -16,12 +16,10 @@ public final class PatchEmbed {
 
     /** Reads {@code proj.weight (D, C, ph, pw)}, {@code proj.bias} and {@code norm.*} under {@code p}. */
     public PatchEmbed(Params p, double eps) {
-        NDArray conv = p.get("proj.weight");
-        long[] s = conv.getShape().getShape();
+        this.weight = p.get("proj.weight");
+        long[] s = weight.getShape().getShape();
         this.ph = (int) s[2];
         this.pw = (int) s[3];
-        // (D, C, ph, pw) -> (D, C*ph*pw): the conv's flattened input order is channel, row, column.
-        this.weight = conv.reshape(s[0], s[1] * s[2] * s[3]);
         this.bias = p.get("proj.bias");
         this.norm = new LayerNorm(p.at("norm"), eps);
     }
@@ -36,7 +34,11 @@ public final class PatchEmbed {
         NDArray patches = images.reshape(b, c, gh, ph, gw, pw)
                 .transpose(0, 2, 4, 1, 3, 5)
                 .reshape(b, gh * gw, c * ph * pw);
-        NDArray tokens = ai.djl.nn.core.Linear.linear(patches, weight, bias).singletonOrThrow();
+        // (D, C, ph, pw) -> (D, C*ph*pw): the conv's flattened input order is channel, row, column. The view is
+        // taken per call so autograd sees it, and belongs to the caller's manager so it is freed with the call.
+        NDArray flat = weight.reshape(weight.getShape().get(0), c * ph * pw);
+        flat.attach(images.getManager());
+        NDArray tokens = ai.djl.nn.core.Linear.linear(patches, flat, bias).singletonOrThrow();
         return norm.forward(tokens);
     }
 }

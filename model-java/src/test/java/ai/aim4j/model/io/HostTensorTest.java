@@ -24,6 +24,11 @@ class HostTensorTest {
             seg.setAtIndex(F32, 3, 42f);
             // Written after the NDArray was made: visible only if the memory is shared.
             assertEquals(42f, a.getFloat(1, 1));
+            // duplicate() is a real copy (the pre-training model relies on it to own its parameters)
+            NDArray copy = a.duplicate();
+            seg.setAtIndex(F32, 3, 7f);
+            assertEquals(42f, copy.getFloat(1, 1));
+            copy.close();
             a.close();
         }
     }

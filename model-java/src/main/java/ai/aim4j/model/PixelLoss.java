@@ -1,0 +1,54 @@
+package ai.aim4j.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+
+/**
+ * AIM's normalized-pixel next-patch loss (ml-l3m's {@code RasterPixelLoss}): targets are the input
+ * image's patches in {@code nchpwq -> nhwpqc} order (channel fastest), each normalized by its mean and
+ * unbiased variance, {@code (t - mean) / sqrt(var + 1e-6)}; the prediction at position {@code i} is
+ * scored against the target at {@code i + 1} by the mean squared error over the patch's values, and
+ * the loss averages those terms over every predicted non-prefix position of the whole batch.
+ */
+public final class PixelLoss {
+    private static final double NORM_EPS = 1e-6;
+
+    private PixelLoss() {}
+
+    /** The pieces of one evaluation, for parity checks and metrics. */
+    public record Result(NDArray targets, NDArray perPosition, NDArray targetMask, NDArray loss) {}
+
+    /** Patchified, per-patch normalized targets {@code (B, N, ph*pw*C)} of {@code (B, C, H, W)} images. */
+    public static NDArray targets(NDArray images, int ph, int pw) {
+        long[] s = images.getShape().getShape();
+        long b = s[0];
+        long c = s[1];
+        long gh = s[2] / ph;
+        long gw = s[3] / pw;
+        NDArray t = images.reshape(b, c, gh, ph, gw, pw).transpose(0, 2, 4, 3, 5, 1).reshape(b, gh * gw, ph * pw * c);
+        long n = ph * pw * c;
+        NDArray mean = t.mean(new int[] {-1}, true);
+        NDArray centered = t.sub(mean);
+        NDArray var = centered.square().sum(new int[] {-1}, true).div(n - 1);
+        return centered.div(var.add(NORM_EPS).sqrt());
+    }
+
+    /**
+     * @param preds      {@code (B, N, P)} predictions
+     * @param images     {@code (B, C, H, W)} normalized input images
+     * @param prefixMask {@code (B, N)} booleans, true = not in the prefix
+     */
+    public static Result compute(NDArray preds, NDArray images, NDArray prefixMask, int ph, int pw) {
+        long n = preds.getShape().get(1);
+        NDArray targets = targets(images, ph, pw);
+        NDArray diff = preds.get(":, :{}, :", n - 1).sub(targets.get(":, 1:, :"));
+        NDArray perPosition = diff.square().mean(new int[] {-1});
+        NDArray mask = prefixMask.get(":, 1:").toType(perPosition.getDataType(), false);
+        NDArray count = mask.sum();
+        if (count.toType(DataType.FLOAT64, false).getDouble() == 0) {
+            throw new IllegalArgumentException("no non-prefix target in the batch: every prefix covers its whole image");
+        }
+        NDArray loss = perPosition.mul(mask).sum().div(count);
+        return new Result(targets, perPosition, prefixMask.get(":, 1:"), loss);
+    }
+}

@@ -1,0 +1,194 @@
+package ai.aim4j.parity;
+
+import ai.aim4j.model.AimPretraining;
+import ai.aim4j.model.PretrainConfig;
+import ai.aim4j.model.io.HostTensor;
+import ai.aim4j.model.io.L3mLayout;
+import ai.aim4j.model.io.NamedTensors;
+import ai.aim4j.model.io.Npz;
+import ai.aim4j.model.optim.AdamW;
+import ai.aim4j.model.optim.DecayGroups;
+import ai.aim4j.model.optim.GradClip;
+import ai.aim4j.model.optim.LrSchedule;
+import ai.aim4j.weights.WeightFiles;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.training.GradientCollector;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SequencedMap;
+
+/**
+ * The pre-training numerics against a fixture made with ml-l3m's own classes: forward outputs, the
+ * loss, every gradient, the global norm and clip coefficient (float32, and a float64 run against the
+ * float64 references), one AdamW step with and without clipping from the stored gradients, and the
+ * learning-rate schedule.
+ */
+public final class PretrainParity {
+    private static final String WEIGHTS = "weights.safetensors";
+
+    private PretrainParity() {}
+
+    public static List<ParityRow> run(Path dir) throws IOException {
+        if (!ParityCheck.isPretrainCase(dir)) {
+            throw new IOException(dir + " is not a pre-training fixture (its config.json has no decoder)");
+        }
+        PretrainConfig config = PretrainConfig.fromJson(dir.resolve("config.json"));
+        Map<String, HostTensor> inputs = Npz.read(dir.resolve("inputs.npz")).tensors();
+        Map<String, HostTensor> outputs = Npz.read(dir.resolve("outputs.npz")).tensors();
+        Map<String, HostTensor> grads = Npz.read(dir.resolve("grads.npz")).tensors();
+        List<ParityRow> rows = new ArrayList<>();
+        try (NamedTensors weights = WeightFiles.read(dir.resolve(WEIGHTS))) {
+            SequencedMap<String, HostTensor> internal = L3mLayout.toInternal(weights.tensors());
+            for (DataType precision : List.of(DataType.FLOAT32, DataType.FLOAT64)) {
+                forwardAndGradients(config, internal, precision, inputs, outputs, grads, rows);
+            }
+            for (boolean clip : new boolean[] {true, false}) {
+                Map<String, HostTensor> after = Npz.read(dir.resolve(clip ? "step.npz" : "step_noclip.npz")).tensors();
+                step(config, internal, grads, after, clip, rows);
+            }
+        }
+        schedule(dir.resolve("schedule.json"), rows);
+        return rows;
+    }
+
+    private static void forwardAndGradients(PretrainConfig config, SequencedMap<String, HostTensor> internal, DataType precision,
+                                            Map<String, HostTensor> inputs, Map<String, HostTensor> outputs, Map<String, HostTensor> grads,
+                                            List<ParityRow> rows) {
+        boolean f64 = precision == DataType.FLOAT64;
+        String model = f64 ? "float64" : "float32";
+        Tolerance tol = f64 ? Tolerance.FLOAT64 : Tolerance.FLOAT32;
+        String suffix = f64 ? "_f64" : "";
+        try (AimPretraining m = AimPretraining.create(config, internal, precision, WEIGHTS);
+             NDManager scope = NDManager.newBaseManager()) {
+            NDArray images = inputs.get("images").toNDArray(scope);
+            NDArray mask = inputs.get("prefix_mask").toNDArray(scope);
+            Map<String, HostTensor> got = new LinkedHashMap<>();
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                AimPretraining.Forward fw = m.forward(images, mask);
+                got.put("trunk_tokens", HostTensor.fromNDArray(fw.trunkTokens()));
+                got.put("head_preds", HostTensor.fromNDArray(fw.preds()));
+                got.put("targets_normalized", HostTensor.fromNDArray(fw.loss().targets()));
+                got.put("per_position_loss", HostTensor.fromNDArray(fw.loss().perPosition()));
+                got.put("target_mask", HostTensor.fromNDArray(fw.loss().targetMask()));
+                got.put("loss", HostTensor.fromNDArray(fw.loss().loss()));
+                gc.backward(fw.loss().loss());
+            }
+            for (var e : got.entrySet()) {
+                String refKey = e.getKey().equals("target_mask") ? "target_mask" : e.getKey() + suffix;
+                HostTensor ref = outputs.get(refKey);
+                if (ref != null) {
+                    Tolerance t = e.getKey().equals("loss") && !f64 ? Tolerance.LOSS : tol;
+                    rows.add(ParityCheck.row("outputs.npz", model, e.getKey(), refKey, e.getValue(), ref, t));
+                }
+            }
+            SequencedMap<String, HostTensor> ours = new LinkedHashMap<>();
+            m.parameters().forEach((k, p) -> {
+                try (NDArray g = p.getGradient()) {
+                    ours.put(k, HostTensor.fromNDArray(g));
+                }
+            });
+            for (var e : L3mLayout.fromInternal(ours).entrySet()) {
+                HostTensor ref = grads.get(e.getKey() + suffix);
+                if (ref != null) {
+                    rows.add(ParityCheck.row("grads.npz", model, e.getKey(), e.getKey() + suffix,
+                            e.getValue(), ref, tol));
+                }
+            }
+            List<NDArray> gradients = new ArrayList<>();
+            m.parameters().values().forEach(p -> gradients.add(p.getGradient()));
+            double norm = GradClip.norm(gradients);
+            gradients.forEach(NDArray::close);
+            HostTensor normRef = grads.get("grad_norm" + suffix);
+            if (normRef != null) {
+                rows.add(ParityCheck.row("grads.npz", model, "grad_norm", "grad_norm" + suffix, HostTensor.scalar(norm), normRef, tol));
+            }
+            if (!f64) {
+                double coef = Math.min(1.0, 1.0 / (norm + 1e-6));
+                rows.add(ParityCheck.row("grads.npz", model, "clip_coef", "clip_coef", HostTensor.scalar(coef), grads.get("clip_coef"), tol));
+            }
+        }
+    }
+
+    /** One AdamW step from the fixture's weights and stored gradients, compared with the stored result. */
+    private static void step(PretrainConfig config, SequencedMap<String, HostTensor> internal, Map<String, HostTensor> grads,
+                             Map<String, HostTensor> after, boolean clip, List<ParityRow> rows) {
+        try (AimPretraining m = AimPretraining.create(config, internal, DataType.FLOAT32, WEIGHTS);
+             NDManager scope = NDManager.newBaseManager();
+             AdamW opt = new AdamW(m.parameters(), AdamW.Hyper.RECIPE, new DecayGroups(DecayGroups.RECIPE_EXCLUDES))) {
+            // A backward pass gives every parameter its gradient tensor; the stored gradients replace its values.
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                gc.backward(m.forward(scope.zeros(new ai.djl.ndarray.types.Shape(1, config.trunk().channels(), config.trunk().imgSize()[0],
+                        config.trunk().imgSize()[1])), scope.create(lastTokenOnly(config.trunk().numPatches()),
+                        new ai.djl.ndarray.types.Shape(1, config.trunk().numPatches()))).loss().loss());
+            }
+            SequencedMap<String, HostTensor> storedInternal = L3mLayout.toInternal(l3mGrads(grads, m));
+            List<NDArray> gradients = new ArrayList<>();
+            for (var e : m.parameters().entrySet()) {
+                NDArray g = e.getValue().getGradient();
+                try (NDArray stored = storedInternal.get(e.getKey()).toNDArray(scope)) {
+                    g.set(new NDIndex("..."), stored);
+                }
+                gradients.add(g);
+            }
+            if (clip) {
+                GradClip.clip(gradients, 1.0);
+            }
+            gradients.forEach(NDArray::close);
+            opt.step(1e-3);
+            SequencedMap<String, HostTensor> params = new LinkedHashMap<>();
+            m.parameters().forEach((k, p) -> params.put(k, HostTensor.fromNDArray(p)));
+            String file = clip ? "step.npz" : "step_noclip.npz";
+            for (var e : L3mLayout.fromInternal(params).entrySet()) {
+                HostTensor ref = after.get(e.getKey());
+                if (ref != null) {
+                    rows.add(ParityCheck.row(file, "float32", e.getKey(), e.getKey(), e.getValue(), ref,
+                            Tolerance.STEP));
+                }
+            }
+        }
+    }
+
+    /** Gradients for every parameter under ml-l3m names: the stored ones, zeros where the fixture omitted a tensor. */
+    private static SequencedMap<String, HostTensor> l3mGrads(Map<String, HostTensor> grads, AimPretraining m) {
+        SequencedMap<String, HostTensor> shapes = new LinkedHashMap<>();
+        m.parameters().forEach((k, p) -> shapes.put(k, new HostTensor(ai.aim4j.model.io.DType.F32, p.getShape().getShape(),
+                java.lang.foreign.Arena.ofAuto().allocate(Math.max(p.getShape().size() * 4, 1)).asSlice(0, p.getShape().size() * 4))));
+        SequencedMap<String, HostTensor> out = new LinkedHashMap<>();
+        for (var e : L3mLayout.fromInternal(shapes).entrySet()) {
+            HostTensor stored = grads.get(e.getKey());
+            out.put(e.getKey(), stored != null ? stored : e.getValue());
+        }
+        return out;
+    }
+
+    private static boolean[] lastTokenOnly(int n) {
+        boolean[] mask = new boolean[n];
+        mask[n - 1] = true;
+        return mask;
+    }
+
+    private static void schedule(Path file, List<ParityRow> rows) throws IOException {
+        JsonNode lr = new ObjectMapper().readTree(Files.readString(file)).path("lr");
+        int total = lr.size() - 1;
+        LrSchedule s = LrSchedule.recipe(1e-3, total);
+        double maxErr = 0;
+        double maxRef = 0;
+        for (int i = 0; i <= total; i++) {
+            maxErr = Math.max(maxErr, Math.abs(s.at(i) - lr.get(i).asDouble()));
+            maxRef = Math.max(maxRef, Math.abs(lr.get(i).asDouble()));
+        }
+        rows.add(new ParityRow("schedule.json", "double", "lr[0.." + total + "]", "lr", "[" + (total + 1) + "]", maxErr, maxRef,
+                Tolerance.SCHEDULE.bound(maxRef)));
+    }
+}

@@ -1,0 +1,42 @@
+package ai.aim4j.parity;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The pre-training numerics against ml-l3m: forward outputs, loss, every gradient (float32 and a
+ * float64 run), grad norm and clip coefficient, one AdamW step with and without clipping, and the
+ * learning-rate schedule. Tolerances are those of {@link Tolerance}.
+ */
+class PretrainParityTest {
+    @Test
+    void pretrainSmallMatchesMlL3m() throws IOException {
+        assertAllPass(Fixtures.shipped("pretrain-small"), 232);
+    }
+
+    @Test
+    void pretrainVit224MatchesMlL3mWhenTheSharedFolderIsPresent() throws IOException {
+        Path shared = Fixtures.shared();
+        org.junit.jupiter.api.Assumptions.assumeTrue(shared != null, "the shared parity folder is not present beside the repository");
+        assertAllPass(shared.resolve("pretrain-vit224"), 113);
+    }
+
+    private static void assertAllPass(Path dir, int expectedComparisons) throws IOException {
+        List<ParityRow> rows = PretrainParity.run(dir);
+        for (ParityRow r : rows) {
+            assertTrue(r.passed(), () -> dir.getFileName() + " " + r);
+        }
+        assertTrue(rows.size() >= expectedComparisons, "only " + rows.size() + " comparisons");
+        Set<String> files = rows.stream().map(ParityRow::weights).collect(Collectors.toSet());
+        assertTrue(files.containsAll(Set.of("outputs.npz", "grads.npz", "step.npz", "step_noclip.npz", "schedule.json")), files.toString());
+        Set<String> outputs = rows.stream().map(ParityRow::output).collect(Collectors.toSet());
+        assertTrue(outputs.containsAll(Set.of("loss", "head_preds", "trunk_tokens", "targets_normalized", "per_position_loss",
+                "grad_norm", "clip_coef", "trunk.blocks.1.attn.q_proj.weight", "head.decoder_pred.weight")), outputs.toString());
+    }
+}
