@@ -82,9 +82,17 @@ public final class AimWeights {
         return key.equals(BN_TRACKED) || ATTN_MASK.matcher(key).matches();
     }
 
+    /**
+     * Keys of a pre-training checkpoint that the inference model does not use: the pixel head
+     * ({@code head.decoder_*}) and the stored position table (inference computes the same table).
+     */
+    public static boolean isPretrainingOnly(String key) {
+        return key.startsWith("head.decoder_") || key.equals("preprocessor.pos_embed");
+    }
+
     /** Whether a checkpoint carries the probe head (any {@code head.*} key). */
     public static Parts partsOf(Map<String, HostTensor> tensors) {
-        return tensors.keySet().stream().anyMatch(k -> k.startsWith("head.")) ? Parts.TRUNK_AND_HEAD : Parts.TRUNK;
+        return tensors.keySet().stream().anyMatch(k -> k.startsWith("head.") && !isPretrainingOnly(k)) ? Parts.TRUNK_AND_HEAD : Parts.TRUNK;
     }
 
     /**
@@ -98,7 +106,8 @@ public final class AimWeights {
         SequencedMap<String, long[]> want = shapes(c, parts);
         List<String> problems = new ArrayList<>();
         List<String> missing = want.keySet().stream().filter(k -> !tensors.containsKey(k) && !isDerivedBuffer(k)).toList();
-        List<String> unexpected = tensors.keySet().stream().filter(k -> !want.containsKey(k) && !isDerivedBuffer(k)).toList();
+        List<String> unexpected = tensors.keySet().stream()
+                .filter(k -> !want.containsKey(k) && !isDerivedBuffer(k) && !isPretrainingOnly(k)).toList();
         if (!missing.isEmpty()) {
             problems.add("missing keys (" + missing.size() + "): " + abbreviate(missing));
         }

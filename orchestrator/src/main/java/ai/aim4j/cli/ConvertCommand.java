@@ -1,6 +1,10 @@
 package ai.aim4j.cli;
 
+import ai.aim4j.model.AimWeights;
+import ai.aim4j.model.io.HostTensor;
 import ai.aim4j.model.io.NamedTensors;
+import java.util.LinkedHashMap;
+import java.util.SequencedMap;
 import ai.aim4j.weights.WeightFiles;
 import ai.aim4j.weights.WeightFormat;
 import java.nio.file.Path;
@@ -21,14 +25,23 @@ final class ConvertCommand implements Callable<Integer> {
     @Option(names = "--to", description = "output format (default: from the output's extension): ${COMPLETION-CANDIDATES}")
     WeightFormat to;
 
+    @Option(names = "--trunk-only", description = "keep only the trunk (preprocessor.*, trunk.*): e.g. a pre-trained backbone for inference,"
+            + " in ml-aim's layout (ml-l3m checkpoints are read with q/k/v fused into qkv)")
+    boolean trunkOnly;
+
     @Override
     public Integer call() throws Exception {
         List<Path> inputs = files.subList(0, files.size() - 1);
         Path out = files.getLast();
         WeightFormat format = to != null ? to : WeightFormat.of(out);
         try (NamedTensors t = WeightFiles.read(inputs)) {
-            WeightFiles.write(out, format, t.tensors());
-            System.out.printf("wrote %s (%s, %d tensors, %.1f MB)%n", out, format, t.tensors().size(), t.totalBytes() / 1e6);
+            SequencedMap<String, HostTensor> tensors = new LinkedHashMap<>(t.tensors());
+            if (trunkOnly) {
+                tensors.keySet().removeIf(k -> !(k.startsWith("preprocessor.") || k.startsWith("trunk.")) || AimWeights.isPretrainingOnly(k));
+            }
+            WeightFiles.write(out, format, tensors);
+            System.out.printf("wrote %s (%s, %d tensors, %.1f MB)%n", out, format, tensors.size(),
+                    tensors.values().stream().mapToLong(x -> x.data().byteSize()).sum() / 1e6);
         }
         return 0;
     }

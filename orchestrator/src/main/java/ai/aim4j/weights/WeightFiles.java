@@ -7,6 +7,7 @@ import ai.aim4j.model.io.DType;
 import ai.aim4j.model.io.FlaxLayout;
 import ai.aim4j.model.io.FlaxMsgpack;
 import ai.aim4j.model.io.HostTensor;
+import ai.aim4j.model.io.L3mLayout;
 import ai.aim4j.model.io.NamedTensors;
 import ai.aim4j.model.io.Npz;
 import ai.aim4j.model.io.SafeTensors;
@@ -25,14 +26,26 @@ import java.util.SequencedMap;
 public final class WeightFiles {
     private WeightFiles() {}
 
-    /** Reads one weights file (PyTorch names). */
+    /**
+     * Reads one weights file under aim4j's internal (ml-aim) names: Flax files are renamed and
+     * transposed, ml-l3m training checkpoints renamed with q/k/v fused.
+     */
     public static NamedTensors read(Path file) throws IOException {
-        return switch (WeightFormat.of(file)) {
+        NamedTensors t = switch (WeightFormat.of(file)) {
             case SAFETENSORS -> SafeTensors.read(file);
             case PTH -> readPth(file, null);
             case FLAX_MSGPACK -> fromFlax(file, FlaxMsgpack.read(file));
             case FLAX_NPZ -> fromFlax(file, Npz.read(file));
         };
+        if (L3mLayout.isL3m(t.tensors())) {
+            try {
+                return t.withTensors(L3mLayout.toInternal(t.tensors()));
+            } catch (IllegalArgumentException e) {
+                t.close();
+                throw new IOException(file + ": " + e.getMessage(), e);
+            }
+        }
+        return t;
     }
 
     /**

@@ -70,13 +70,4 @@ public final class L3mLayout {
         }
         return out;
     }
-
-    /** The ml-l3m name(s) of an internal parameter, in the order {@link #fromInternal} emits them. */
-    public static List<String> l3mNames(String internal) {
-        Matcher m = QKV.matcher(internal);
-        if (m.matches()) {
-            return List.of(m.group(1) + ".q_proj." + m.group(2), m.group(1) + ".k_proj." + m.group(2), m.group(1) + ".v_proj." + m.group(2));
-        }
-        return List.of(internal.startsWith("preprocessor.") ? L3M_PRE + internal.substring("preprocessor.".length()) : internal);
-    }
 }
