@@ -16,13 +16,15 @@ public final class Batch implements AutoCloseable {
     private final int size;
     private final int[] labels;
     private final long[] ids;
+    private final long[] epochs;
     private final int skipped;
     private final Sampler.Cursor cursorAfter;
     private final Consumer<MemorySegment> recycle;
     private boolean closed;
 
-    Batch(MemorySegment pixels, int[] chw, int size, int[] labels, long[] ids, int skipped, Sampler.Cursor cursorAfter,
+    Batch(MemorySegment pixels, int[] chw, int size, int[] labels, long[] ids, long[] epochs, int skipped, Sampler.Cursor cursorAfter,
           Consumer<MemorySegment> recycle) {
+        this.epochs = epochs;
         this.pixels = pixels;
         this.shape = new int[] {size, chw[0], chw[1], chw[2]};
         this.size = size;
@@ -59,6 +61,11 @@ public final class Batch implements AutoCloseable {
 
     public long[] ids() {
         return ids.clone();
+    }
+
+    /** The epoch each delivered sample was drawn in (a batch can straddle two). */
+    public long[] epochs() {
+        return epochs.clone();
     }
 
     /** Samples of this batch that could not be decoded and were left out. */

@@ -125,6 +125,7 @@ public final class BatchLoader implements AutoCloseable {
         }
         int[] labels = new int[batchSize];
         long[] ids = new long[batchSize];
+        long[] epochs = new long[batchSize];
         int n = 0;
         for (int i = 0; i < batchSize; i++) {
             long row = plan.indices()[i];
@@ -146,10 +147,11 @@ public final class BatchLoader implements AutoCloseable {
             transform.apply(image, rng, buf, n * imageBytes);
             labels[n] = located.label();
             ids[n] = id;
+            epochs[n] = plan.epochs()[i];
             n++;
         }
         return new Batch(buf, outputShape, n, java.util.Arrays.copyOf(labels, n), java.util.Arrays.copyOf(ids, n),
-                batchSize - n, plan.after(), buffers::add);
+                java.util.Arrays.copyOf(epochs, n), batchSize - n, plan.after(), buffers::add);
     }
 
     static long mix(long seed, long epoch, long id) {

@@ -28,8 +28,13 @@ public final class Initializer {
 
     /** Every tensor of the model as a lazy source (values generated when a writer asks for them). */
     public static SequencedMap<String, TensorSource> tensors(AimConfig config, Parts parts, long seed) {
+        return tensors(AimWeights.shapes(config, parts), seed);
+    }
+
+    /** Tensors of any shape table, by the same rules (names decide: {@code .bias}, 1-D {@code .weight}, ...). */
+    public static SequencedMap<String, TensorSource> tensors(SequencedMap<String, long[]> shapes, long seed) {
         SequencedMap<String, TensorSource> out = new LinkedHashMap<>();
-        for (var e : AimWeights.shapes(config, parts).entrySet()) {
+        for (var e : shapes.entrySet()) {
             String name = e.getKey();
             long[] shape = e.getValue();
             out.put(name, name.equals(AimWeights.BN_TRACKED) ? HostTensor.ofLongs(shape, new long[] {0}) : lazy(name, shape, seed));
@@ -39,8 +44,13 @@ public final class Initializer {
 
     /** The same tensors generated at once into memory. */
     public static SequencedMap<String, HostTensor> materialize(AimConfig config, Parts parts, long seed) {
+        return materialize(AimWeights.shapes(config, parts), seed);
+    }
+
+    /** Tensors of any shape table generated at once into memory. */
+    public static SequencedMap<String, HostTensor> materialize(SequencedMap<String, long[]> shapes, long seed) {
         SequencedMap<String, HostTensor> out = new LinkedHashMap<>();
-        tensors(config, parts, seed).forEach((k, v) -> out.put(k, new HostTensor(v.dtype(), v.shape(), v.bytes())));
+        tensors(shapes, seed).forEach((k, v) -> out.put(k, new HostTensor(v.dtype(), v.shape(), v.bytes())));
         return out;
     }
 

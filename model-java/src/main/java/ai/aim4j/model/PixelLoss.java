@@ -15,8 +15,11 @@ public final class PixelLoss {
 
     private PixelLoss() {}
 
-    /** The pieces of one evaluation, for parity checks and metrics. */
-    public record Result(NDArray targets, NDArray perPosition, NDArray targetMask, NDArray loss) {}
+    /**
+     * The pieces of one evaluation, for parity checks and metrics: {@code sum} is the masked sum of
+     * the per-position terms and {@code count} their number, {@code loss = sum / count}.
+     */
+    public record Result(NDArray targets, NDArray perPosition, NDArray targetMask, NDArray sum, double count, NDArray loss) {}
 
     /** Patchified, per-patch normalized targets {@code (B, N, ph*pw*C)} of {@code (B, C, H, W)} images. */
     public static NDArray targets(NDArray images, int ph, int pw) {
@@ -45,10 +48,11 @@ public final class PixelLoss {
         NDArray perPosition = diff.square().mean(new int[] {-1});
         NDArray mask = prefixMask.get(":, 1:").toType(perPosition.getDataType(), false);
         NDArray count = mask.sum();
-        if (count.toType(DataType.FLOAT64, false).getDouble() == 0) {
+        double terms = count.toType(DataType.FLOAT64, false).getDouble();
+        if (terms == 0) {
             throw new IllegalArgumentException("no non-prefix target in the batch: every prefix covers its whole image");
         }
-        NDArray loss = perPosition.mul(mask).sum().div(count);
-        return new Result(targets, perPosition, prefixMask.get(":, 1:"), loss);
+        NDArray sum = perPosition.mul(mask).sum();
+        return new Result(targets, perPosition, prefixMask.get(":, 1:"), sum, terms, sum.div(count));
     }
 }

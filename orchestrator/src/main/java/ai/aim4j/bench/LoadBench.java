@@ -34,26 +34,12 @@ public final class LoadBench {
                 }
             }
             long forward = System.nanoTime();
-            long peak = peakRssBytes();
+            long peak = ai.aim4j.train.ProcessMemory.peakResidentBytes();
             out.printf("file             %s, %.2f GB%n", file, fileBytes / 1e9);
             out.printf("open + map       %.3f s%n", openNanos / 1e9);
             out.printf("build model      %.3f s%n", (loaded - start) / 1e9);
             out.printf("first forward    %.3f s (touches every weight page)%n", (forward - loaded) / 1e9);
             out.printf("peak RSS         %.2f GB = %.2fx the file size (JVM and libtorch included)%n", peak / 1e9, (double) peak / fileBytes);
         }
-    }
-
-    /** The process's peak resident set (VmHWM), from /proc; -1 where that is not available. */
-    public static long peakRssBytes() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmHWM:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            return -1;
-        }
-        return -1;
     }
 }

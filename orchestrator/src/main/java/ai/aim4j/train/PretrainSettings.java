@@ -1,0 +1,130 @@
+package ai.aim4j.train;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Every setting of a pre-training run, with the recipe's defaults; read from a JSON or YAML file,
+ * overridden by flags, and written to {@code RUN/config.json} as the run's effective configuration.
+ */
+@JsonIgnoreProperties(ignoreUnknown = false)
+public record PretrainSettings(
+        @JsonProperty("data") String data,
+        @JsonProperty("val_data") String valData,
+        @JsonProperty("model") String model,
+        @JsonProperty("out") String out,
+        @JsonProperty("steps") Long steps,
+        @JsonProperty("epochs") Double epochs,
+        @JsonProperty("batch_size") int batchSize,
+        @JsonProperty("grad_accum") int gradAccum,
+        @JsonProperty("lr") double lr,
+        @JsonProperty("warmup_fraction") double warmupFraction,
+        @JsonProperty("weight_decay") double weightDecay,
+        @JsonProperty("beta1") double beta1,
+        @JsonProperty("beta2") double beta2,
+        @JsonProperty("eps") double eps,
+        @JsonProperty("grad_clip") double gradClip,
+        @JsonProperty("seed") long seed,
+        @JsonProperty("augment") String augment,
+        @JsonProperty("dtype") String dtype,
+        @JsonProperty("val_every") long valEvery,
+        @JsonProperty("val_samples") long valSamples,
+        @JsonProperty("checkpoint_every") long checkpointEvery,
+        @JsonProperty("keep_checkpoints") int keepCheckpoints,
+        @JsonProperty("skip_nonfinite") boolean skipNonfinite,
+        @JsonProperty("loader_threads") int loaderThreads) {
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+    /** The recipe's values for everything a run does not have to name. */
+    public static ObjectNode defaults() {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("batch_size", 64);
+        n.put("grad_accum", 1);
+        n.put("lr", 1e-3);
+        n.put("warmup_fraction", 0.025);
+        n.put("weight_decay", 0.05);
+        n.put("beta1", 0.9);
+        n.put("beta2", 0.95);
+        n.put("eps", 1e-8);
+        n.put("grad_clip", 1.0);
+        n.put("seed", 0);
+        n.put("augment", "auto");
+        n.put("dtype", "fp32");
+        n.put("val_every", 100);
+        n.put("val_samples", 2000);
+        n.put("checkpoint_every", 100);
+        n.put("keep_checkpoints", 3);
+        n.put("skip_nonfinite", false);
+        n.put("loader_threads", Math.max(1, Runtime.getRuntime().availableProcessors() - 1));
+        return n;
+    }
+
+    /** Reads a settings file (JSON, or YAML by its extension) as an object to merge flags into. */
+    public static ObjectNode readFile(Path file) throws IOException {
+        String name = file.getFileName().toString();
+        ObjectMapper m = name.endsWith(".yaml") || name.endsWith(".yml") ? YAML : JSON;
+        try {
+            var node = m.readTree(Files.readString(file));
+            if (node == null || !node.isObject()) {
+                throw new IOException(file + ": run settings must be a mapping of names to values");
+            }
+            return (ObjectNode) node;
+        } catch (com.fasterxml.jackson.core.JacksonException e) {
+            throw new IOException(file + ": unreadable run settings: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /** Builds the settings from merged values, checking them. */
+    public static PretrainSettings from(ObjectNode merged) {
+        PretrainSettings s;
+        try {
+            s = JSON.treeToValue(merged, PretrainSettings.class);
+        } catch (com.fasterxml.jackson.core.JacksonException e) {
+            throw new IllegalArgumentException("invalid run settings: " + e.getOriginalMessage());
+        }
+        s.check();
+        return s;
+    }
+
+    private void check() {
+        require(data != null, "--data is required");
+        require(model != null, "--model is required");
+        require(out != null, "--out is required");
+        require((steps == null) != (epochs == null), "give exactly one of --steps and --epochs");
+        require(batchSize > 0 && gradAccum > 0 && batchSize % gradAccum == 0, "--batch-size must be a positive multiple of --grad-accum");
+        require(lr > 0 && gradClip >= 0 && keepCheckpoints >= 1 && checkpointEvery > 0 && valEvery > 0, "lr, clip, checkpoint and validation"
+                + " intervals must be positive");
+        require(switch (dtype) {
+            case "fp32" -> true;
+            case "bf16", "fp16" -> throw new IllegalArgumentException("--dtype " + dtype + " is not available on CPU: DJL 0.36 has no bfloat16"
+                    + " on this path (creating one aborts the JVM) and CPU fp16 runs 50-120x slower than fp32; use --dtype fp32");
+            default -> false;
+        }, "--dtype takes fp32, bf16 or fp16");
+        require(augment.equals("auto") || augment.equals("none") || augment.equals("rrc") || augment.equals("rrc+jitter"),
+                "--augment takes auto, none, rrc or rrc+jitter");
+    }
+
+    private static boolean require(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException(message);
+        }
+        return true;
+    }
+
+    public ObjectNode toJson() {
+        return JSON.valueToTree(this);
+    }
+
+    public String toJsonText() throws IOException {
+        return JSON.writeValueAsString(this);
+    }
+}

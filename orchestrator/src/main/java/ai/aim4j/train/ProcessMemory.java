@@ -1,0 +1,31 @@
+package ai.aim4j.train;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** This process's resident memory, from /proc (0 where that is not available). */
+public final class ProcessMemory {
+    private ProcessMemory() {}
+
+    public static long residentBytes() {
+        return field("VmRSS:");
+    }
+
+    public static long peakResidentBytes() {
+        return field("VmHWM:");
+    }
+
+    private static long field(String name) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith(name)) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        }
+        return 0;
+    }
+}
