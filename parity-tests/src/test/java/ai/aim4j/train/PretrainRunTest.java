@@ -1,0 +1,122 @@
+package ai.aim4j.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.aim4j.cli.Main;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Run settings, refusals, non-finite handling and checkpoint recovery of {@code aim4j pretrain}, in process. */
+class PretrainRunTest {
+    @TempDir
+    static Path dir;
+
+    record Run(int code, String out, String err) {}
+
+    @BeforeAll
+    static void data() throws IOException {
+        ai.aim4j.arrow.DatasetWriter.write(new ai.aim4j.arrow.source.Synthetic(256, 16, 2, "train"), dir.resolve("data"), 1, null,
+                java.util.Map.of(), n -> { });
+        ai.aim4j.arrow.DatasetWriter.write(new ai.aim4j.arrow.source.Synthetic(64, 16, 3, "val"), dir.resolve("val"), 1, null,
+                java.util.Map.of(), n -> { });
+        Files.writeString(dir.resolve("model.json"), "{\"img_size\": 16, \"patch_size\": 4, \"num_channels\": 3, \"embed_dim\": 32,"
+                + " \"num_blocks\": 1, \"num_heads\": 2, \"decoder\": {\"embed_dim\": 32, \"num_layers\": 1}}");
+    }
+
+    private static synchronized Run run(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true));
+            System.setErr(new PrintStream(err, true));
+            return new Run(Main.run(args), out.toString(), err.toString());
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    @Test
+    void yamlSettingsWithFlagsOnTopBecomeTheEffectiveConfig() throws IOException {
+        Path yaml = dir.resolve("run.yaml");
+        Files.writeString(yaml, "data: " + dir.resolve("data") + "\nval_data: " + dir.resolve("val") + "\nmodel: " + dir.resolve("model.json")
+                + "\nsteps: 6\nbatch_size: 16\nlr: 0.002\nval_every: 3\ncheckpoint_every: 3\n");
+        Path out = dir.resolve("yaml-run");
+        Run r = run("pretrain", "--config", yaml.toString(), "--out", out.toString(), "--lr", "0.003");
+        assertEquals(0, r.code(), r.err());
+        String config = Files.readString(out.resolve("config.json"));
+        assertTrue(config.contains("\"lr\" : 0.003") && config.contains("\"batch_size\" : 16") && config.contains("\"total_steps\" : 6"), config);
+        List<String> metrics = Files.readAllLines(out.resolve("metrics.jsonl"));
+        assertEquals(6, metrics.size());
+        assertTrue(metrics.get(2).contains("val_loss") && metrics.get(5).contains("val_loss") && !metrics.get(0).contains("val_loss"));
+        assertEquals(List.of("step-00000003", "step-00000006"), new CheckpointStore(out, 3).list().stream().map(p -> p.getFileName().toString()).toList());
+        // A run folder with checkpoints is not silently overwritten.
+        Run again = run("pretrain", "--config", yaml.toString(), "--out", out.toString());
+        assertEquals(1, again.code());
+        assertTrue(again.err().contains("--resume auto"), again.err());
+    }
+
+    @Test
+    void refusesHalfPrecisionOnCpuAndBadSettings() {
+        Run bf16 = run("pretrain", "--data", dir.resolve("data").toString(), "--model", dir.resolve("model.json").toString(), "--out",
+                dir.resolve("bf16").toString(), "--steps", "1", "--dtype", "bf16");
+        assertEquals(1, bf16.code());
+        assertTrue(bf16.err().contains("not available on CPU"), bf16.err());
+        Run accum = run("pretrain", "--data", dir.resolve("data").toString(), "--model", dir.resolve("model.json").toString(), "--out",
+                dir.resolve("accum").toString(), "--steps", "1", "--batch-size", "10", "--grad-accum", "3");
+        assertEquals(1, accum.code());
+        assertTrue(accum.err().contains("multiple of --grad-accum"), accum.err());
+    }
+
+    @Test
+    void aNonFiniteLossStopsTheRunKeepingTheLastCheckpointOrIsSkipped() throws IOException {
+        Path out = dir.resolve("diverge");
+        Run r = run("pretrain", "--data", dir.resolve("data").toString(), "--model", dir.resolve("model.json").toString(), "--out",
+                out.toString(), "--steps", "20", "--batch-size", "16", "--lr", "1e30", "--checkpoint-every", "1");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("not finite") && r.err().contains("last good checkpoint"), r.err());
+        Path last = new CheckpointStore(out, 3).list().getLast();
+        assertNull(CheckpointStore.verify(last), "the last checkpoint must be intact");
+
+        Path skip = dir.resolve("skip");
+        Run s = run("pretrain", "--data", dir.resolve("data").toString(), "--model", dir.resolve("model.json").toString(), "--out",
+                skip.toString(), "--steps", "6", "--batch-size", "16", "--lr", "1e30", "--skip-nonfinite");
+        assertEquals(0, s.code(), s.err());
+        List<String> metrics = Files.readAllLines(skip.resolve("metrics.jsonl"));
+        assertTrue(metrics.getLast().matches(".*\"skipped_steps\":[1-9].*"), metrics.getLast());
+    }
+
+    @Test
+    void resumeAutoSkipsACorruptCheckpoint() throws IOException {
+        Path out = dir.resolve("corrupt");
+        String[] base = {"pretrain", "--data", dir.resolve("data").toString(), "--model", dir.resolve("model.json").toString(), "--out",
+                out.toString(), "--batch-size", "16", "--checkpoint-every", "2"};
+        assertEquals(0, run(concat(base, "--steps", "4")).code());
+        Path newest = out.resolve("checkpoints/step-00000004/model.safetensors");
+        byte[] b = Files.readAllBytes(newest);
+        b[b.length - 10] ^= 0x55;
+        Files.write(newest, b);
+        Run r = run(concat(base, "--steps", "6", "--resume", "auto"));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("skipping corrupt checkpoint") && r.err().contains("step-00000004"), r.err());
+        assertTrue(r.err().contains("resuming from") && r.err().contains("step-00000002"), r.err());
+        assertEquals(6, Files.readAllLines(out.resolve("metrics.jsonl")).size());
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+}
