@@ -19,6 +19,7 @@ import ai.aim4j.model.io.L3mLayout;
 import ai.aim4j.model.optim.AdamW;
 import ai.aim4j.model.optim.DecayGroups;
 import ai.aim4j.model.optim.GradClip;
+import ai.aim4j.model.optim.InPlace;
 import ai.aim4j.model.optim.LrSchedule;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -209,7 +210,7 @@ public final class PretrainEngine {
                 double lossValue = sum / count;
                 List<NDArray> grads = gradients(params);
                 for (NDArray g : grads) {
-                    g.muli(1.0 / count);
+                    InPlace.scale(g, 1.0 / count);
                 }
                 GradClip.Result clip = GradClip.clip(grads, s.gradClip());
                 grads.forEach(NDArray::close);
@@ -229,7 +230,8 @@ public final class PretrainEngine {
                 ObjectNode line = metrics.line();
                 line.put("step", done).put("loss", lossValue).put("lr", lr).put("grad_norm", clip.norm()).put("clip_coef", clip.coef())
                         .put("images_per_s", images / seconds).put("tokens_per_s", images * (double) tokens / seconds)
-                        .put("skipped_steps", skipped).put("epoch", cursor.epoch()).put("rss_mb", ProcessMemory.residentBytes() / 1048576);
+                        .put("skipped_steps", skipped).put("epoch", cursor.epoch()).put("rss_mb", ProcessMemory.residentBytes() / 1048576)
+                        .put("live_ndarrays", ProcessMemory.liveNDArrays());
                 if (val != null && (done % s.valEvery() == 0 || done == total)) {
                     line.put("val_loss", validate());
                 }

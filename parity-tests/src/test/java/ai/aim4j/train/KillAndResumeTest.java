@@ -24,16 +24,13 @@ class KillAndResumeTest {
     Path dir;
 
     private List<String> command(Path out, boolean resume) {
-        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "--enable-native-access=ALL-UNNAMED", "--add-opens=java.base/java.nio=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-                "-Dai.djl.offline=true", "-Xmx2g", "-cp", System.getProperty("java.class.path"), "ai.aim4j.cli.Main",
-                "pretrain", "--data", dir.resolve("data").toString(), "--model", dir.resolve("model.json").toString(), "--out", out.toString(),
+        List<String> cmd = new ArrayList<>(List.of("pretrain", "--data", dir.resolve("data").toString(), "--model", dir.resolve("model.json").toString(), "--out", out.toString(),
                 "--steps", Integer.toString(STEPS), "--batch-size", "32", "--grad-accum", "2", "--checkpoint-every", "4",
                 "--keep-checkpoints", "2", "--seed", "5", "--loader-threads", "2"));
         if (resume) {
             cmd.addAll(List.of("--resume", "auto"));
         }
-        return cmd;
+        return ChildJvm.aim4j("2g", cmd);
     }
 
     private Process start(Path out, boolean resume, String log) throws IOException {

@@ -63,14 +63,14 @@ public final class AdamW implements AutoCloseable {
                 NDArray g = p.getGradient();
                 g.attach(scope);
                 if (decayed.test(name) && hyper.weightDecay() != 0) {
-                    p.muli(1 - lr * hyper.weightDecay());
+                    InPlace.scale(p, 1 - lr * hyper.weightDecay());
                 }
                 NDArray mt = m.get(name);
                 NDArray delta = g.sub(mt);
                 delta.attach(scope);
                 mt.addi(delta.muli(1 - hyper.beta1()));
                 NDArray vt = v.get(name);
-                vt.muli(hyper.beta2());
+                InPlace.scale(vt, hyper.beta2());
                 NDArray gg = g.mul(1 - hyper.beta2());
                 gg.attach(scope);
                 vt.addi(gg.muli(g));
@@ -86,11 +86,7 @@ public final class AdamW implements AutoCloseable {
 
     /** Sets every gradient to zero (before accumulating the next step's). */
     public void zeroGradients() {
-        for (NDArray p : params.values()) {
-            try (NDArray g = p.getGradient()) {
-                g.set(new NDIndex("..."), 0);
-            }
-        }
+        params.values().forEach(InPlace::zeroGradient);
     }
 
     /** Moments by parameter name ({@code name.exp_avg}, {@code name.exp_avg_sq}) as host copies. */

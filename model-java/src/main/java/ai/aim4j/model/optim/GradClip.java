@@ -10,14 +10,13 @@ import java.util.Collection;
 public final class GradClip {
     private GradClip() {}
 
-    /** The global norm (float32 arithmetic as torch's, reported in double) and the coefficient applied. */
+    /** The global norm (float32 arithmetic as torch's) and the coefficient applied. */
     public record Result(double norm, double coef) {}
 
     /** The global L2 norm of the gradients, without changing them. */
     public static double norm(Collection<NDArray> grads) {
-        NDArray total = totalNorm(grads);
-        try (total) {
-            return total.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble();
+        try (NDArray total = totalNorm(grads); NDArray wide = total.toType(ai.djl.ndarray.types.DataType.FLOAT64, true)) {
+            return wide.getDouble();
         }
     }
 
@@ -43,18 +42,21 @@ public final class GradClip {
 
     /** Clips in place; {@code maxNorm <= 0} only measures. */
     public static Result clip(Collection<NDArray> grads, double maxNorm) {
-        try (NDArray total = totalNorm(grads)) {
-            double norm = total.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble();
-            if (maxNorm <= 0) {
-                return new Result(norm, 1.0);
-            }
-            try (NDArray coef = total.add(1e-6).pow(-1).mul(maxNorm).clip(Double.NEGATIVE_INFINITY, 1.0)) {
-                double c = coef.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble();
-                for (NDArray g : grads) {
-                    g.muli(coef);
-                }
-                return new Result(norm, c);
-            }
+        double total;
+        boolean single;
+        try (NDArray t = totalNorm(grads)) {
+            single = t.getDataType() == ai.djl.ndarray.types.DataType.FLOAT32;
+            total = single ? t.getFloat() : t.getDouble();
         }
+        if (maxNorm <= 0) {
+            return new Result(total, 1.0);
+        }
+        // torch: clamp(max_norm / (total + 1e-6), max=1), computed in the gradients' precision; Java float
+        // arithmetic is the same IEEE single precision.
+        double coef = single ? Math.min(1f, (float) maxNorm / ((float) total + 1e-6f)) : Math.min(1.0, maxNorm / (total + 1e-6));
+        for (NDArray g : grads) {
+            InPlace.scale(g, coef);
+        }
+        return new Result(total, coef);
     }
 }
