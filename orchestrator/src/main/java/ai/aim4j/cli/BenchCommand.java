@@ -3,6 +3,9 @@ package ai.aim4j.cli;
 import ai.aim4j.bench.DataBenchRunner;
 import ai.aim4j.bench.ForwardBench;
 import ai.aim4j.bench.LoadBench;
+import ai.aim4j.bench.TrainBench;
+import ai.aim4j.model.PretrainConfig;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import ai.aim4j.model.io.NamedTensors;
 import ai.aim4j.weights.WeightFiles;
 import java.nio.file.Path;
@@ -13,7 +16,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code aim4j bench ...}: performance measurements (medians, side by side in one run). */
-@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.", subcommands = {BenchCommand.Forward.class, BenchCommand.Load.class, BenchCommand.Data.class})
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.", subcommands = {BenchCommand.Forward.class, BenchCommand.Load.class, BenchCommand.Data.class, BenchCommand.Train.class})
 final class BenchCommand {
 
     @Command(name = "forward", mixinStandardHelpOptions = true,
@@ -72,6 +75,44 @@ final class BenchCommand {
         @Override
         public Integer call() throws Exception {
             DataBenchRunner.run(fmnist, batches, System.out);
+            return 0;
+        }
+    }
+
+    @Command(name = "train", mixinStandardHelpOptions = true,
+            description = "Pre-training step time, images/s and achieved GFLOP/s against the fp32 matmul rate measured in the same run and the"
+                    + " theoretical peak, next to the same step in PyTorch eager (/usr/bin/python3 with Debian's python3-torch and OpenBLAS)."
+                    + " Default: width 192 and 384 (6 blocks, 64 tokens, head 256x2) and the 224 px / 14 px geometry.")
+    static final class Train implements Callable<Integer> {
+        @Option(names = "--model", description = "one model (preset or config file with a decoder section) instead of the defaults")
+        String model;
+
+        @Option(names = "--batch", description = "images per step (default 64; 8 for 224 px)")
+        Integer batch;
+
+        @Option(names = "--steps", defaultValue = "10", description = "timed steps (default: ${DEFAULT-VALUE})")
+        int steps;
+
+        @Option(names = "--warmup", defaultValue = "3", description = "untimed steps first (default: ${DEFAULT-VALUE})")
+        int warmup;
+
+        @Option(names = "--no-torch", description = "skip the PyTorch reference")
+        boolean noTorch;
+
+        @Override
+        public Integer call() throws Exception {
+            if (model != null) {
+                TrainBench.run(model, PretrainCommand.modelConfig(model), batch == null ? 64 : batch, warmup, steps, !noTorch).print(System.out);
+                return 0;
+            }
+            for (int width : new int[] {192, 384}) {
+                PretrainConfig c = PretrainConfig.fromJson(new ObjectMapper().readTree("{\"img_size\": 32, \"patch_size\": 4, \"embed_dim\": "
+                        + width + ", \"num_blocks\": 6, \"num_heads\": " + width / 64 + ", \"decoder\": {\"embed_dim\": 256, \"num_layers\": 2}}"), "small");
+                TrainBench.run("width " + width, c, batch == null ? 64 : batch, warmup, steps, !noTorch).print(System.out);
+            }
+            PretrainConfig vit = PretrainConfig.fromJson(new ObjectMapper().readTree("{\"img_size\": 224, \"patch_size\": 14, \"embed_dim\": 192,"
+                    + " \"num_blocks\": 2, \"num_heads\": 3, \"decoder\": {\"embed_dim\": 256, \"num_layers\": 3}}"), "vit224");
+            TrainBench.run("vit224 geometry", vit, batch == null ? 8 : batch, warmup, steps, !noTorch).print(System.out);
             return 0;
         }
     }

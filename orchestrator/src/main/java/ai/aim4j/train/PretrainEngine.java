@@ -18,20 +18,15 @@ import ai.aim4j.model.io.HostTensor;
 import ai.aim4j.model.io.L3mLayout;
 import ai.aim4j.model.optim.AdamW;
 import ai.aim4j.model.optim.DecayGroups;
-import ai.aim4j.model.optim.GradClip;
-import ai.aim4j.model.optim.InPlace;
 import ai.aim4j.model.optim.LrSchedule;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.SequencedMap;
@@ -185,50 +180,35 @@ public final class PretrainEngine {
         }
 
         void run(long start, Sampler.Cursor cursor, LongConsumer progress) throws IOException {
-            List<NDArray> params = new ArrayList<>(model.parameters().values());
+            TrainStep trainStep = new TrainStep(model, opt);
             for (long step = start; step < total; step++) {
                 long t0 = System.nanoTime();
                 double lr = schedule.at(step);
-                double sum = 0;
-                double count = 0;
                 int images = 0;
                 for (int k = 0; k < s.gradAccum(); k++) {
                     try (Batch batch = loader.next(); NDManager scope = NDManager.newBaseManager()) {
                         int[] shape = batch.shape();
                         NDArray x = scope.create(batch.buffer(), new Shape(shape[0], shape[1], shape[2], shape[3]), DataType.FLOAT32);
                         NDArray mask = scope.create(PrefixLengths.mask(s.seed(), batch.epochs(), batch.ids(), tokens), new Shape(batch.size(), tokens));
-                        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                            var loss = model.forward(x, mask).loss();
-                            sum += loss.sum().toType(DataType.FLOAT64, false).getDouble();
-                            count += loss.count();
-                            gc.backward(loss.sum());
-                        }
+                        trainStep.accumulate(x, mask);
                         images += batch.size();
                         cursor = batch.cursorAfter();
                     }
                 }
-                double lossValue = sum / count;
-                List<NDArray> grads = gradients(params);
-                for (NDArray g : grads) {
-                    InPlace.scale(g, 1.0 / count);
-                }
-                GradClip.Result clip = GradClip.clip(grads, s.gradClip());
-                grads.forEach(NDArray::close);
-                boolean finite = Double.isFinite(lossValue) && Double.isFinite(clip.norm());
-                if (finite) {
-                    opt.step(lr);
-                } else if (s.skipNonfinite()) {
+                TrainStep.Result result = trainStep.finish(lr, s.gradClip());
+                double lossValue = result.loss();
+                if (!result.applied()) {
+                    if (!s.skipNonfinite()) {
+                        throw new NonFiniteException("step " + step + ": the " + (Double.isFinite(lossValue) ? "gradient norm" : "loss")
+                                + " is not finite; the run stopped" + lastCheckpointNote() + " (pass --skip-nonfinite to skip such steps)");
+                    }
                     skipped++;
                     log.accept("step " + step + ": non-finite " + (Double.isFinite(lossValue) ? "gradient" : "loss") + ", step skipped");
-                } else {
-                    throw new NonFiniteException("step " + step + ": the " + (Double.isFinite(lossValue) ? "gradient norm" : "loss")
-                            + " is not finite; the run stopped" + lastCheckpointNote() + " (pass --skip-nonfinite to skip such steps)");
                 }
-                opt.zeroGradients();
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 long done = step + 1;
                 ObjectNode line = metrics.line();
-                line.put("step", done).put("loss", lossValue).put("lr", lr).put("grad_norm", clip.norm()).put("clip_coef", clip.coef())
+                line.put("step", done).put("loss", lossValue).put("lr", lr).put("grad_norm", result.gradNorm()).put("clip_coef", result.clipCoef())
                         .put("images_per_s", images / seconds).put("tokens_per_s", images * (double) tokens / seconds)
                         .put("skipped_steps", skipped).put("epoch", cursor.epoch()).put("rss_mb", ProcessMemory.residentBytes() / 1048576)
                         .put("live_ndarrays", ProcessMemory.liveNDArrays());
@@ -253,14 +233,6 @@ public final class PretrainEngine {
             } catch (IOException e) {
                 return "";
             }
-        }
-
-        private List<NDArray> gradients(List<NDArray> params) {
-            List<NDArray> grads = new ArrayList<>(params.size());
-            for (NDArray p : params) {
-                grads.add(p.getGradient());
-            }
-            return grads;
         }
 
         /** Mean loss over the first {@code val_samples} validation images with fixed prefixes, no gradients. */
