@@ -46,9 +46,8 @@ public final class TrainBench {
                     100 * gflops() / matmulGflops, matmulGflops, 100 * gflops() / peakGflops, peakGflops);
             if (torch != null && torch.has("median_step_s")) {
                 double ts = torch.get("median_step_s").asDouble();
-                out.printf("  PyTorch   step %.4f s, %.1f images/s (torch %s, %d threads, OpenBLAS %s): aim4j is %.2fx faster%n", ts,
-                        batch / ts, torch.path("torch").asText(), torch.path("threads").asInt(), torch.path("blas").asBoolean() ? "linked" : "not seen",
-                        ts / stepSeconds);
+                out.printf("  PyTorch   step %.4f s, %.1f images/s, %.1f GFLOP/s (eager, torch %s, %d threads, OpenBLAS): aim4j is %.2fx faster%n",
+                        ts, batch / ts, gflops() * stepSeconds / ts, torch.path("torch").asText(), torch.path("threads").asInt(), ts / stepSeconds);
             } else if (torch != null) {
                 out.printf("  PyTorch   not run: %s%n", torch.asText());
             }
