@@ -9,9 +9,7 @@ import ai.aim4j.model.io.NamedTensors;
 import ai.aim4j.model.io.Npy;
 import ai.aim4j.weights.WeightFiles;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,22 +23,9 @@ class CliTest {
     @TempDir
     Path dir;
 
-    record Run(int code, String out, String err) {}
 
-    private static synchronized Run run(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true));
-            System.setErr(new PrintStream(err, true));
-            int code = Main.run(args);
-            return new Run(code, out.toString(), err.toString());
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     private static Path fixture(String name) {
@@ -53,7 +38,7 @@ class CliTest {
 
     @Test
     void parityCheckPassesOnAFixtureAndFailsOnTamperedWeights() throws IOException {
-        Run ok = run("parity", "check", fixture("tiny-gray").toString(), "--weights", fixture("tiny-gray").resolve("weights.safetensors").toString());
+        CliRun ok = run("parity", "check", fixture("tiny-gray").toString(), "--weights", fixture("tiny-gray").resolve("weights.safetensors").toString());
         assertEquals(0, ok.code(), ok.err());
         assertTrue(ok.out().contains("ALL PASS"), ok.out());
         // Same folder with one weight nudged by 1e-3: the check must notice and exit 1.
@@ -70,7 +55,7 @@ class CliTest {
             m.put("trunk.blocks.1.mlp.fc2.weight", HostTensor.ofFloats(w.shape(), v));
             WeightFiles.write(copy.resolve("weights.safetensors"), ai.aim4j.weights.WeightFormat.SAFETENSORS, m);
         }
-        Run bad = run("parity", "check", copy.toString());
+        CliRun bad = run("parity", "check", copy.toString());
         assertEquals(1, bad.code());
         assertTrue(bad.out().contains("FAIL"), bad.out());
         assertTrue(bad.out().contains("features_block_0") && bad.out().lines().filter(l -> l.contains("features_block_0")).allMatch(l -> l.endsWith("PASS")),
@@ -79,7 +64,7 @@ class CliTest {
 
     @Test
     void inspectDescribesAnOfficialCheckpoint() {
-        Run r = run("inspect", fixture("small-rgb").resolve("weights.pth").toString());
+        CliRun r = run("inspect", fixture("small-rgb").resolve("weights.pth").toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("PTH"), r.out());
         assertTrue(r.out().contains("\"embed_dim\" : 96"), r.out());
@@ -100,11 +85,11 @@ class CliTest {
             WeightFiles.write(head, ai.aim4j.weights.WeightFormat.SAFETENSORS, h);
         }
         Path merged = dir.resolve("merged.msgpack");
-        Run r = run("convert", backbone.toString(), head.toString(), merged.toString());
+        CliRun r = run("convert", backbone.toString(), head.toString(), merged.toString());
         assertEquals(0, r.code(), r.err());
-        Run check = run("parity", "check", fixture("small-rgb").toString(), "--weights", merged.toString());
+        CliRun check = run("parity", "check", fixture("small-rgb").toString(), "--weights", merged.toString());
         assertEquals(0, check.code(), check.out() + check.err());
-        Run overlap = run("convert", all.toString(), head.toString(), dir.resolve("x.safetensors").toString());
+        CliRun overlap = run("convert", all.toString(), head.toString(), dir.resolve("x.safetensors").toString());
         assertEquals(1, overlap.code());
         assertTrue(overlap.err().contains("is in both"), overlap.err());
         assertFalse(Files.exists(dir.resolve("x.safetensors")));
@@ -120,9 +105,9 @@ class CliTest {
                             "num_blocks": 2, "num_heads": d // 16, "probe_layers": [0, 1], "num_classes": 4}
                 """);
         Path out = dir.resolve("init.safetensors");
-        Run r = run("init", "--config", py.toString(), "--out", out.toString(), "--seed", "3");
+        CliRun r = run("init", "--config", py.toString(), "--out", out.toString(), "--seed", "3");
         assertEquals(0, r.code(), r.err());
-        Run inspect = run("inspect", out.toString());
+        CliRun inspect = run("inspect", out.toString());
         assertTrue(inspect.out().contains("\"embed_dim\" : 32"), inspect.out());
         // features on real image files, through the eval transform
         Path img = dir.resolve("red.png");
@@ -142,7 +127,7 @@ class CliTest {
         ImageIO.write(a, "png", img.toFile());
         ImageIO.write(b, "jpg", img2.toFile());
         Path feats = dir.resolve("feats");
-        Run f = run("features", "--weights", out.toString(), "--out", feats.toString(), img.toString(), img2.toString());
+        CliRun f = run("features", "--weights", out.toString(), "--out", feats.toString(), img.toString(), img2.toString());
         assertEquals(0, f.code(), f.err());
         HostTensor red = Npy.parse(feats.resolve("red.npy"), Files.readAllBytes(feats.resolve("red.npy")));
         assertEquals("[16, 32]", Arrays.toString(red.shape()));
@@ -152,21 +137,21 @@ class CliTest {
     @Test
     void shardsVerifiesAndDetectsCorruptionNamingTheShard() throws IOException {
         Path data = dir.resolve("synth");
-        Run shard = run("shard", "--from", "synthetic:500,16", "--out", data.toString(), "--shards", "3");
+        CliRun shard = run("shard", "--from", "synthetic:500,16", "--out", data.toString(), "--shards", "3");
         assertEquals(0, shard.code(), shard.err());
         assertEquals(0, run("data", "verify", data.toString()).code());
-        Run order = run("data", "order", data.toString(), "--seed", "3", "--world", "2", "--rank", "1", "--limit", "7");
+        CliRun order = run("data", "order", data.toString(), "--seed", "3", "--world", "2", "--rank", "1", "--limit", "7");
         assertEquals(7, order.out().lines().count());
-        Run stats = run("data", "stats", data.toString());
+        CliRun stats = run("data", "stats", data.toString());
         assertTrue(stats.out().contains("16 x 16 x 3"), stats.out());
         Path shard1 = data.resolve("shard-00001-of-00003.arrow");
         byte[] b = Files.readAllBytes(shard1);
         b[b.length / 3] ^= 1;
         Files.write(shard1, b);
-        Run verify = run("data", "verify", data.toString());
+        CliRun verify = run("data", "verify", data.toString());
         assertEquals(1, verify.code());
         assertTrue(verify.err().contains("shard-00001-of-00003.arrow"), verify.err());
-        Run badSource = run("shard", "--from", "mnist:/x", "--out", dir.resolve("x").toString());
+        CliRun badSource = run("shard", "--from", "mnist:/x", "--out", dir.resolve("x").toString());
         assertEquals(1, badSource.code());
         assertTrue(badSource.err().contains("unknown source"), badSource.err());
     }
@@ -175,18 +160,18 @@ class CliTest {
     void badInputGetsAClearErrorAndANonZeroExit() throws IOException {
         Path junk = dir.resolve("junk.safetensors");
         Files.write(junk, new byte[] {9, 0, 0, 0, 0, 0, 0, 0, '{'});
-        Run r = run("inspect", junk.toString());
+        CliRun r = run("inspect", junk.toString());
         assertEquals(1, r.code());
         assertTrue(r.err().contains(junk.toString()), r.err());
-        Run missing = run("inspect", dir.resolve("nope.pth").toString());
+        CliRun missing = run("inspect", dir.resolve("nope.pth").toString());
         assertEquals(1, missing.code());
         assertTrue(missing.err().contains("nope.pth"), missing.err());
-        Run flag = run("init", "--preset", "aim-600M", "--out", "x.safetensors", "--seed", "abc");
+        CliRun flag = run("init", "--preset", "aim-600M", "--out", "x.safetensors", "--seed", "abc");
         assertEquals(2, flag.code());
-        Run preset = run("init", "--preset", "aim-9B", "--out", dir.resolve("y.safetensors").toString());
+        CliRun preset = run("init", "--preset", "aim-9B", "--out", dir.resolve("y.safetensors").toString());
         assertEquals(1, preset.code());
         assertTrue(preset.err().contains("unknown preset"), preset.err());
-        Run wrongModel = run("features", "--weights", fixture("tiny-gray").resolve("weights.safetensors").toString(),
+        CliRun wrongModel = run("features", "--weights", fixture("tiny-gray").resolve("weights.safetensors").toString(),
                 "--preset", "aim-600M", dir.resolve("a.png").toString());
         assertEquals(1, wrongModel.code());
         assertTrue(wrongModel.err().contains("shape mismatch"), wrongModel.err());

@@ -4,10 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.aim4j.cli.Main;
-import java.io.ByteArrayOutputStream;
+import ai.aim4j.cli.CliRun;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -20,7 +18,6 @@ class PretrainRunTest {
     @TempDir
     static Path dir;
 
-    record Run(int code, String out, String err) {}
 
     @BeforeAll
     static void data() throws IOException {
@@ -32,19 +29,8 @@ class PretrainRunTest {
                 + " \"num_blocks\": 1, \"num_heads\": 2, \"decoder\": {\"embed_dim\": 32, \"num_layers\": 1}}");
     }
 
-    private static synchronized Run run(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true));
-            System.setErr(new PrintStream(err, true));
-            return new Run(Main.run(args), out.toString(), err.toString());
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     @Test
@@ -53,7 +39,7 @@ class PretrainRunTest {
         Files.writeString(yaml, "data: " + dir.resolve("data") + "\nval_data: " + dir.resolve("val") + "\nmodel: " + dir.resolve("model.json")
                 + "\nsteps: 6\nbatch_size: 16\nlr: 0.002\nval_every: 3\ncheckpoint_every: 3\n");
         Path out = dir.resolve("yaml-run");
-        Run r = run("pretrain", "--config", yaml.toString(), "--out", out.toString(), "--lr", "0.003");
+        CliRun r = run("pretrain", "--config", yaml.toString(), "--out", out.toString(), "--lr", "0.003");
         assertEquals(0, r.code(), r.err());
         String config = Files.readString(out.resolve("config.json"));
         assertTrue(config.contains("\"lr\" : 0.003") && config.contains("\"batch_size\" : 16") && config.contains("\"total_steps\" : 6"), config);
@@ -62,18 +48,18 @@ class PretrainRunTest {
         assertTrue(metrics.get(2).contains("val_loss") && metrics.get(5).contains("val_loss") && !metrics.get(0).contains("val_loss"));
         assertEquals(List.of("step-00000003", "step-00000006"), new CheckpointStore(out, 3).list().stream().map(p -> p.getFileName().toString()).toList());
         // A run folder with checkpoints is not silently overwritten.
-        Run again = run("pretrain", "--config", yaml.toString(), "--out", out.toString());
+        CliRun again = run("pretrain", "--config", yaml.toString(), "--out", out.toString());
         assertEquals(1, again.code());
         assertTrue(again.err().contains("--resume auto"), again.err());
     }
 
     @Test
     void refusesHalfPrecisionOnCpuAndBadSettings() {
-        Run bf16 = run("pretrain", "--data", dir.resolve("data").toString(), "--model", dir.resolve("model.json").toString(), "--out",
+        CliRun bf16 = run("pretrain", "--data", dir.resolve("data").toString(), "--model", dir.resolve("model.json").toString(), "--out",
                 dir.resolve("bf16").toString(), "--steps", "1", "--dtype", "bf16");
         assertEquals(1, bf16.code());
         assertTrue(bf16.err().contains("not available on CPU"), bf16.err());
-        Run accum = run("pretrain", "--data", dir.resolve("data").toString(), "--model", dir.resolve("model.json").toString(), "--out",
+        CliRun accum = run("pretrain", "--data", dir.resolve("data").toString(), "--model", dir.resolve("model.json").toString(), "--out",
                 dir.resolve("accum").toString(), "--steps", "1", "--batch-size", "10", "--grad-accum", "3");
         assertEquals(1, accum.code());
         assertTrue(accum.err().contains("multiple of --grad-accum"), accum.err());
@@ -82,7 +68,7 @@ class PretrainRunTest {
     @Test
     void aNonFiniteLossStopsTheRunKeepingTheLastCheckpointOrIsSkipped() throws IOException {
         Path out = dir.resolve("diverge");
-        Run r = run("pretrain", "--data", dir.resolve("data").toString(), "--model", dir.resolve("model.json").toString(), "--out",
+        CliRun r = run("pretrain", "--data", dir.resolve("data").toString(), "--model", dir.resolve("model.json").toString(), "--out",
                 out.toString(), "--steps", "20", "--batch-size", "16", "--lr", "1e30", "--checkpoint-every", "1");
         assertEquals(1, r.code());
         assertTrue(r.err().contains("not finite") && r.err().contains("last good checkpoint"), r.err());
@@ -90,7 +76,7 @@ class PretrainRunTest {
         assertNull(CheckpointStore.verify(last), "the last checkpoint must be intact");
 
         Path skip = dir.resolve("skip");
-        Run s = run("pretrain", "--data", dir.resolve("data").toString(), "--model", dir.resolve("model.json").toString(), "--out",
+        CliRun s = run("pretrain", "--data", dir.resolve("data").toString(), "--model", dir.resolve("model.json").toString(), "--out",
                 skip.toString(), "--steps", "6", "--batch-size", "16", "--lr", "1e30", "--skip-nonfinite");
         assertEquals(0, s.code(), s.err());
         List<String> metrics = Files.readAllLines(skip.resolve("metrics.jsonl"));
@@ -107,7 +93,7 @@ class PretrainRunTest {
         byte[] b = Files.readAllBytes(newest);
         b[b.length - 10] ^= 0x55;
         Files.write(newest, b);
-        Run r = run(concat(base, "--steps", "6", "--resume", "auto"));
+        CliRun r = run(concat(base, "--steps", "6", "--resume", "auto"));
         assertEquals(0, r.code(), r.err());
         assertTrue(r.err().contains("skipping corrupt checkpoint") && r.err().contains("step-00000004"), r.err());
         assertTrue(r.err().contains("resuming from") && r.err().contains("step-00000002"), r.err());
@@ -132,7 +118,7 @@ class PretrainRunTest {
     @Test
     void noTensorOutlivesItsStepOverThousandsOfSteps() throws IOException {
         Path out = dir.resolve("long");
-        Run r = run("pretrain", "--data", dir.resolve("data").toString(), "--val-data", dir.resolve("val").toString(), "--model",
+        CliRun r = run("pretrain", "--data", dir.resolve("data").toString(), "--val-data", dir.resolve("val").toString(), "--model",
                 dir.resolve("model.json").toString(), "--out", out.toString(), "--steps", "2000", "--batch-size", "8",
                 "--val-every", "500", "--checkpoint-every", "700", "--loader-threads", "1");
         assertEquals(0, r.code(), r.err());
