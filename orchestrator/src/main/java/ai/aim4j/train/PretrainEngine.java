@@ -4,12 +4,7 @@ import ai.aim4j.arrow.AtomicFiles;
 import ai.aim4j.arrow.Batch;
 import ai.aim4j.arrow.BatchLoader;
 import ai.aim4j.arrow.Sampler;
-import ai.aim4j.arrow.ShardSchema.Encoding;
 import ai.aim4j.arrow.ShardSet;
-import ai.aim4j.arrow.transform.EvalTransform;
-import ai.aim4j.arrow.transform.Normalization;
-import ai.aim4j.arrow.transform.PretrainTransform;
-import ai.aim4j.arrow.transform.ToTensor;
 import ai.aim4j.arrow.transform.Transform;
 import ai.aim4j.model.AimPretraining;
 import ai.aim4j.model.Initializer;
@@ -130,28 +125,8 @@ public final class PretrainEngine {
         AtomicFiles.writeString(out.resolve("config.json"), n.toPrettyString() + "\n");
     }
 
-    /** The model's input from shard images: as they are when they already fit, else resized (with augmentation for training). */
-    Transform transform(ShardSet data, boolean training) {
-        int[] img = config.trunk().imgSize();
-        Normalization norm = Normalization.imagenetFor(config.trunk().channels());
-        int[] raw = data.encoding() == Encoding.RAW ? data.rawShape() : null;
-        boolean fits = raw != null && raw[0] == img[0] && raw[1] == img[1];
-        String augment = s.augment().equals("auto") ? (fits ? "none" : "rrc") : s.augment();
-        if (!training || augment.equals("none")) {
-            if (fits) {
-                return new ToTensor(img[0], img[1], norm);
-            }
-            requireSquare(img);
-            return new EvalTransform(img[0], norm);
-        }
-        requireSquare(img);
-        return new PretrainTransform(img[0], norm, augment.equals("rrc+jitter"));
-    }
-
-    private static void requireSquare(int[] img) {
-        if (img[0] != img[1]) {
-            throw new IllegalArgumentException("resizing transforms make square images; the model takes " + img[0] + "x" + img[1]);
-        }
+    private Transform transform(ShardSet data, boolean training) {
+        return ModelInput.transform(config.trunk(), data, s.augment(), training);
     }
 
     /** One run's mutable state and its steps. */

@@ -1,0 +1,135 @@
+package ai.aim4j.probe;
+
+import ai.aim4j.arrow.Batch;
+import ai.aim4j.arrow.BatchLoader;
+import ai.aim4j.arrow.Sampler;
+import ai.aim4j.arrow.ShardSet;
+import ai.aim4j.arrow.transform.Transform;
+import ai.aim4j.model.Aim;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Averaged probe features of a frozen trunk, computed once per image and kept in native memory
+ * (reused by every epoch and every grid point): {@code rows x N x D} float32, with labels and ids.
+ */
+public final class FeatureCache implements AutoCloseable {
+    private final Arena arena;
+    private final MemorySegment features;
+    private final int[] labels;
+    private final long[] ids;
+    private final int rows;
+    private final long rowFloats;
+    private final long[] shape;
+
+    private FeatureCache(Arena arena, MemorySegment features, int[] labels, long[] ids, int rows, long tokens, long dim) {
+        this.arena = arena;
+        this.features = features;
+        this.labels = labels;
+        this.ids = ids;
+        this.rows = rows;
+        this.rowFloats = tokens * dim;
+        this.shape = new long[] {tokens, dim};
+    }
+
+    /**
+     * Runs the trunk (no autograd) once over {@code data} in a fixed order and files each sample's
+     * features into one of several caches: {@code route} maps a sample id to a cache index (or -1 to
+     * drop it); cache {@code k} holds at most {@code limits[k]} samples. The pass stops when all are full.
+     */
+    public static FeatureCache[] compute(Aim aim, ShardSet data, Transform transform, java.util.function.LongToIntFunction route,
+                                         long[] limits, int batch, int threads) {
+        int deepest = java.util.Arrays.stream(aim.config().probeLayers()).max().orElseThrow();
+        long tokens = aim.config().numPatches();
+        long dim = aim.config().dim();
+        int k = limits.length;
+        Arena[] arenas = new Arena[k];
+        MemorySegment[] out = new MemorySegment[k];
+        int[][] labels = new int[k][];
+        long[][] ids = new long[k][];
+        int[] rows = new int[k];
+        long[] capacity = new long[k];
+        for (int c = 0; c < k; c++) {
+            capacity[c] = Math.min(limits[c], data.size());
+            arenas[c] = Arena.ofShared();
+            out[c] = arenas[c].allocate(Math.max(capacity[c] * tokens * dim * 4, 4), 64);
+            labels[c] = new int[(int) capacity[c]];
+            ids[c] = new long[(int) capacity[c]];
+        }
+        long seen = 0;
+        try (BatchLoader loader = new BatchLoader(data, new Sampler(data.size(), 0, 0, 1), new Sampler.Cursor(0, 0), batch, transform, 0,
+                threads, 2, false, w -> { })) {
+            while (seen < data.size() && !full(rows, capacity)) {
+                try (Batch b = loader.next(); NDManager scope = NDManager.newBaseManager()) {
+                    seen += b.size() + b.skipped();
+                    int[] s = b.shape();
+                    NDArray x = scope.create(b.buffer(), new Shape(s[0], s[1], s[2], s[3]), DataType.FLOAT32);
+                    float[] values = aim.averageProbeFeatures(aim.extractFeatures(x, deepest, null)).toFloatArray();
+                    for (int i = 0; i < b.size(); i++) {
+                        int c = route.applyAsInt(b.ids()[i]);
+                        if (c < 0 || rows[c] >= capacity[c]) {
+                            continue;
+                        }
+                        MemorySegment.copy(values, (int) (i * tokens * dim), out[c], Transform.F32, rows[c] * tokens * dim * 4, (int) (tokens * dim));
+                        labels[c][rows[c]] = b.labels()[i];
+                        ids[c][rows[c]] = b.ids()[i];
+                        rows[c]++;
+                    }
+                }
+            }
+        }
+        FeatureCache[] caches = new FeatureCache[k];
+        for (int c = 0; c < k; c++) {
+            caches[c] = new FeatureCache(arenas[c], out[c], java.util.Arrays.copyOf(labels[c], rows[c]), java.util.Arrays.copyOf(ids[c], rows[c]),
+                    rows[c], tokens, dim);
+        }
+        return caches;
+    }
+
+    private static boolean full(int[] rows, long[] capacity) {
+        for (int c = 0; c < rows.length; c++) {
+            if (rows[c] < capacity[c]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    public int rows() {
+        return rows;
+    }
+
+    public int label(int row) {
+        return labels[row];
+    }
+
+    public int[] labels() {
+        return labels.clone();
+    }
+
+    /** Rows {@code order[from..to)} gathered into an NDArray {@code (n, N, D)} of {@code scope}. */
+    public NDArray batch(int[] order, int from, int to, NDManager scope) {
+        int n = to - from;
+        try (Arena gather = Arena.ofConfined()) {
+            MemorySegment buf = gather.allocate((long) n * rowFloats * 4, 64);
+            for (int i = 0; i < n; i++) {
+                MemorySegment.copy(features, (long) order[from + i] * rowFloats * 4, buf, (long) i * rowFloats * 4, rowFloats * 4);
+            }
+            // The NDArray shares buf (from_blob); a copy inside torch lets the gather buffer go at once.
+            NDArray shared = scope.create(buf.asByteBuffer().order(java.nio.ByteOrder.nativeOrder()), new Shape(n, shape[0], shape[1]),
+                    DataType.FLOAT32);
+            NDArray owned = shared.duplicate();
+            shared.close();
+            return owned;
+        }
+    }
+
+    @Override
+    public void close() {
+        arena.close();
+    }
+}

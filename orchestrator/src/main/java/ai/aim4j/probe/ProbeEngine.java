@@ -1,0 +1,97 @@
+package ai.aim4j.probe;
+
+import ai.aim4j.arrow.AtomicFiles;
+import ai.aim4j.arrow.ShardSet;
+import ai.aim4j.arrow.transform.Transform;
+import ai.aim4j.model.Aim;
+import ai.aim4j.model.AimConfig;
+import ai.aim4j.model.AimWeights;
+import ai.aim4j.model.Initializer;
+import ai.aim4j.model.io.NamedTensors;
+import ai.aim4j.model.io.SafeTensors;
+import ai.aim4j.train.ModelInput;
+import ai.djl.ndarray.types.DataType;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Attentive probing, honestly: features of the frozen trunk are cached for a training part, a
+ * held-out part carved out of the training split (by sample id) and the test split; a grid of heads
+ * trains side by side; the grid point is chosen on the held-out part; the test accuracy of that
+ * choice is what is reported (with the whole grid for reference). The best head is saved with
+ * ml-aim's key names.
+ */
+public final class ProbeEngine {
+    /** What a probe run is asked to do. */
+    public record Settings(Path out, int epochs, int batch, List<ProbeTrainer.GridPoint> grid, double holdout, long trainLimit,
+                           long testLimit, long seed, int threads) {}
+
+    private ProbeEngine() {}
+
+    /** Runs the probe; {@code trunk} null means a randomly initialized trunk (the baseline), seeded. */
+    public static ObjectNode run(AimConfig config, NamedTensors trunk, String trunkName, ShardSet train, ShardSet test, Settings s,
+                                 PrintStream log) throws IOException {
+        NamedTensors weights = trunk != null ? trunk
+                : NamedTensors.inMemory(Initializer.materialize(config, AimWeights.Parts.TRUNK, s.seed()));
+        long t0 = System.nanoTime();
+        FeatureCache fit;
+        FeatureCache held;
+        FeatureCache eval;
+        try (Aim aim = Aim.load(config, weights, DataType.FLOAT32, trunkName, true)) {
+            Transform input = ModelInput.transform(config, train, "none", false);
+            long heldLimit = Math.max(1, (long) Math.ceil(s.trainLimit() * s.holdout() / (1 - s.holdout())));
+            FeatureCache[] parts = FeatureCache.compute(aim, train, input, id -> isHeldOut(id, s.holdout()) ? 1 : 0,
+                    new long[] {s.trainLimit(), heldLimit}, 256, s.threads());
+            fit = parts[0];
+            held = parts[1];
+            eval = FeatureCache.compute(aim, test, ModelInput.transform(config, test, "none", false), id -> 0, new long[] {s.testLimit()},
+                    256, s.threads())[0];
+        }
+        double featureSeconds = (System.nanoTime() - t0) / 1e9;
+        log.printf("features: %d train, %d held-out, %d test images (%.1f s)%n", fit.rows(), held.rows(), eval.rows(), featureSeconds);
+        try (fit; held; eval; ProbeTrainer trainer = new ProbeTrainer(config, s.grid(), s.seed(), 0.05)) {
+            long t1 = System.nanoTime();
+            trainer.train(fit, s.epochs(), s.batch(), s.seed(), step -> { });
+            double trainSeconds = (System.nanoTime() - t1) / 1e9;
+            List<double[]> onHeld = trainer.evaluate(held, 512);
+            List<double[]> onTest = trainer.evaluate(eval, 512);
+            int best = 0;
+            for (int k = 1; k < trainer.size(); k++) {
+                if (onHeld.get(k)[0] > onHeld.get(best)[0]) {
+                    best = k;
+                }
+            }
+            ObjectNode result = new ObjectMapper().createObjectNode();
+            result.put("trunk", trunkName).put("probe_layers", java.util.Arrays.toString(config.probeLayers()))
+                    .put("train_images", fit.rows()).put("held_out_images", held.rows()).put("test_images", eval.rows())
+                    .put("epochs", s.epochs()).put("batch_size", s.batch()).put("feature_seconds", featureSeconds)
+                    .put("train_seconds", trainSeconds).put("train_images_per_s_all_heads", (double) fit.rows() * s.epochs() / trainSeconds);
+            ArrayNode grid = result.putArray("grid");
+            for (int k = 0; k < trainer.size(); k++) {
+                grid.addObject().put("lr", trainer.point(k).lr()).put("weight_decay", trainer.point(k).weightDecay())
+                        .put("held_out_top1", onHeld.get(k)[0]).put("held_out_loss", onHeld.get(k)[1])
+                        .put("test_top1", onTest.get(k)[0]).put("test_loss", onTest.get(k)[1]);
+            }
+            result.set("best", grid.get(best).deepCopy());
+            Files.createDirectories(s.out());
+            SafeTensors.write(s.out().resolve("head.safetensors"), trainer.head(best).stateDict(),
+                    Map.of("format", "pt", "aim4j_config", config.toJson().toString()));
+            AtomicFiles.writeString(s.out().resolve("results.json"), result.toPrettyString() + "\n");
+            return result;
+        }
+    }
+
+    /** About {@code fraction} of the training split, chosen by a hash of the sample id (stable across runs and shardings). */
+    static boolean isHeldOut(long id, double fraction) {
+        long h = (id + 0x9E3779B97F4A7C15L) * 0xBF58476D1CE4E5B9L;
+        h ^= h >>> 31;
+        return Math.floorMod(h, 10_000) < fraction * 10_000;
+    }
+}

@@ -1,0 +1,135 @@
+package ai.aim4j.probe;
+
+import ai.aim4j.arrow.Sampler;
+import ai.aim4j.model.AimConfig;
+import ai.aim4j.model.ProbeHead;
+import ai.aim4j.model.optim.AdamW;
+import ai.aim4j.model.optim.DecayGroups;
+import ai.aim4j.model.optim.GradClip;
+import ai.aim4j.model.optim.LrSchedule;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.training.GradientCollector;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Trains a grid of attention-pooling heads side by side on cached features: every batch is gathered
+ * once and each head (its own learning rate and weight decay) takes a step on it. AdamW (0.9, 0.999),
+ * warmup then cosine, gradient clipping at 3.0, cross-entropy without label smoothing; BatchNorm in
+ * training mode during training. Biases and norms are not decayed (the head has neither; its
+ * {@code cls_token} is decayed like a weight, as ml-aim's recipe).
+ */
+public final class ProbeTrainer implements AutoCloseable {
+    /** One grid point. */
+    public record GridPoint(double lr, double weightDecay) {}
+
+    /** A grid point's head and optimizer. */
+    private record Member(GridPoint point, ProbeHead head, AdamW optimizer) {}
+
+    private final List<Member> members = new ArrayList<>();
+    private final double warmupFraction;
+
+    public ProbeTrainer(AimConfig config, List<GridPoint> grid, long seed, double warmupFraction) {
+        this.warmupFraction = warmupFraction;
+        for (GridPoint g : grid) {
+            ProbeHead head = ProbeHead.init(config, seed);
+            members.add(new Member(g, head, new AdamW(head.parameters(), new AdamW.Hyper(0.9, 0.999, 1e-8, g.weightDecay()),
+                    new DecayGroups(DecayGroups.RECIPE_EXCLUDES))));
+        }
+    }
+
+    /** Trains every head for {@code epochs} over the cache, in a seeded order per epoch. */
+    public void train(FeatureCache train, int epochs, int batch, long seed, java.util.function.LongConsumer progress) {
+        int perEpoch = (train.rows() + batch - 1) / batch;
+        long total = (long) perEpoch * epochs;
+        List<LrSchedule> schedules = members.stream().map(m -> new LrSchedule(m.point().lr(), 0.0, 0.0, warmupFraction, total)).toList();
+        long step = 0;
+        for (int epoch = 0; epoch < epochs; epoch++) {
+            int[] order = Sampler.permutation(train.rows(), seed, epoch);
+            for (int from = 0; from < order.length; from += batch) {
+                int to = Math.min(order.length, from + batch);
+                try (NDManager scope = NDManager.newBaseManager()) {
+                    NDArray x = train.batch(order, from, to, scope);
+                    int[] y = new int[to - from];
+                    for (int i = from; i < to; i++) {
+                        y[i - from] = train.label(order[i]);
+                    }
+                    NDArray labels = scope.create(y);
+                    for (int k = 0; k < members.size(); k++) {
+                        Member m = members.get(k);
+                        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                            gc.backward(crossEntropy(m.head().forward(x, true), labels));
+                        }
+                        List<NDArray> grads = new ArrayList<>();
+                        m.head().parameters().values().forEach(p -> grads.add(p.getGradient()));
+                        GradClip.clip(grads, 3.0);
+                        grads.forEach(NDArray::close);
+                        m.optimizer().step(schedules.get(k).at(step));
+                        m.optimizer().zeroGradients();
+                    }
+                }
+                progress.accept(++step);
+            }
+        }
+    }
+
+    /** Mean cross-entropy of logits {@code (B, K)} against integer labels. */
+    static NDArray crossEntropy(NDArray logits, NDArray labels) {
+        NDArray logp = logits.logSoftmax(1);
+        NDArray onehot = labels.oneHot((int) logits.getShape().get(1)).toType(logp.getDataType(), false);
+        return logp.mul(onehot).sum(new int[] {1}).neg().mean();
+    }
+
+    /** Top-1 accuracy and mean loss of every head on a cache (eval mode), in grid order. */
+    public List<double[]> evaluate(FeatureCache data, int batch) {
+        List<double[]> out = new ArrayList<>();
+        int[] order = new int[data.rows()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        for (Member m : members) {
+            long correct = 0;
+            double loss = 0;
+            for (int from = 0; from < order.length; from += batch) {
+                int to = Math.min(order.length, from + batch);
+                try (NDManager scope = NDManager.newBaseManager()) {
+                    NDArray logits = m.head().forward(data.batch(order, from, to, scope), false);
+                    int[] y = java.util.Arrays.copyOfRange(data.labels(), from, to);
+                    NDArray labels = scope.create(y);
+                    loss += crossEntropy(logits, labels).toType(DataType.FLOAT64, false).getDouble() * (to - from);
+                    long[] pred = logits.argMax(1).toLongArray();
+                    for (int i = 0; i < pred.length; i++) {
+                        if (pred[i] == y[i]) {
+                            correct++;
+                        }
+                    }
+                }
+            }
+            out.add(new double[] {(double) correct / Math.max(order.length, 1), loss / Math.max(order.length, 1)});
+        }
+        return out;
+    }
+
+    public GridPoint point(int k) {
+        return members.get(k).point();
+    }
+
+    public ProbeHead head(int k) {
+        return members.get(k).head();
+    }
+
+    public int size() {
+        return members.size();
+    }
+
+    @Override
+    public void close() {
+        for (Member m : members) {
+            m.optimizer().close();
+            m.head().close();
+        }
+    }
+}
