@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code aim4j} command line. */
 @Command(name = "aim4j", mixinStandardHelpOptions = true, version = "aim4j 0.1.0",
         description = "Autoregressive Image Models (AIM) on the JVM, checked against the official numerics.",
-        subcommands = {DemoCommand.class, ShardCommand.class, PretrainCommand.class, ProbeCommand.class, DataCommand.class, InspectCommand.class, ConvertCommand.class, ParityCommand.class, InitCommand.class,
+        subcommands = {DemoCommand.class, ShardCommand.class, PretrainCommand.class, ProbeCommand.class, EvalCommand.class, DataCommand.class, InspectCommand.class, ConvertCommand.class, ParityCommand.class, InitCommand.class,
                 FeaturesCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
