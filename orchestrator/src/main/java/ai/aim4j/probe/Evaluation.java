@@ -51,7 +51,12 @@ public final class Evaluation {
                     float[] lp = logp.toFloatArray();
                     long[] order = logits.argSort(1, false).get(":, :" + Math.min(5, k)).toLongArray();
                     int topk = Math.min(5, k);
+                    long[] epochs = b.epochs();
                     for (int i = 0; i < take; i++) {
+                        if (epochs[i] != 0) {
+                            take = i; // the loader ran on into the next epoch: one pass only
+                            break;
+                        }
                         if (y[i] >= k) {
                             throw new IllegalArgumentException(data.location() + ": label " + y[i] + " is beyond the head's " + k + " classes");
                         }

@@ -69,9 +69,11 @@ public final class FeatureCache implements AutoCloseable {
                     int[] s = b.shape();
                     NDArray x = scope.create(b.buffer(), new Shape(s[0], s[1], s[2], s[3]), DataType.FLOAT32);
                     float[] values = aim.averageProbeFeatures(aim.extractFeatures(x, deepest, null)).toFloatArray();
+                    long[] epochs = b.epochs();
                     for (int i = 0; i < b.size(); i++) {
                         int c = route.applyAsInt(b.ids()[i]);
-                        if (c < 0 || rows[c] >= capacity[c]) {
+                        // The loader runs on into the next epoch: one pass means epoch 0 only.
+                        if (epochs[i] != 0 || c < 0 || rows[c] >= capacity[c]) {
                             continue;
                         }
                         MemorySegment.copy(values, (int) (i * tokens * dim), out[c], Transform.F32, rows[c] * tokens * dim * 4, (int) (tokens * dim));

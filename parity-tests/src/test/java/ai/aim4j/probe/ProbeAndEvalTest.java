@@ -1,0 +1,66 @@
+package ai.aim4j.probe;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.aim4j.cli.CliRun;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Probing end to end on synthetic data: honest splits, a grid, a saved head that {@code eval} reproduces. */
+class ProbeAndEvalTest {
+    @TempDir
+    static Path dir;
+
+    @BeforeAll
+    static void data() throws IOException {
+        ai.aim4j.arrow.DatasetWriter.write(new ai.aim4j.arrow.source.Synthetic(1200, 16, 7, "train"), dir.resolve("train"), 2, null, Map.of(),
+                n -> { });
+        ai.aim4j.arrow.DatasetWriter.write(new ai.aim4j.arrow.source.Synthetic(300, 16, 8, "test"), dir.resolve("test"), 1, null, Map.of(),
+                n -> { });
+        Files.writeString(dir.resolve("model.json"), "{\"img_size\": 16, \"patch_size\": 4, \"num_channels\": 3, \"embed_dim\": 32,"
+                + " \"num_blocks\": 2, \"num_heads\": 2, \"probe_layers\": [0, 1]}");
+    }
+
+    @Test
+    void probesAGridChoosesOnHeldOutAndEvalReproducesTheTestAccuracy() throws IOException {
+        Path out = dir.resolve("probe");
+        CliRun r = CliRun.of("probe", "--random-trunk", "--model", dir.resolve("model.json").toString(), "--data", dir.resolve("train").toString(),
+                "--val-data", dir.resolve("test").toString(), "--out", out.toString(), "--epochs", "8", "--batch-size", "64",
+                "--lr-grid", "1e-4,3e-3", "--seed", "1");
+        assertEquals(0, r.code(), r.err());
+        JsonNode res = new ObjectMapper().readTree(out.resolve("results.json").toFile());
+        assertEquals(2, res.get("grid").size());
+        // Held-out images come from the training split and are not trained on: about 10%, disjoint by construction.
+        long held = res.get("held_out_images").asLong();
+        assertTrue(held > 60 && held < 200, "held-out images: " + held);
+        assertEquals(1200 - held, res.get("train_images").asLong());
+        JsonNode best = res.get("best");
+        double bestHeld = best.get("held_out_top1").asDouble();
+        for (JsonNode g : res.get("grid")) {
+            assertTrue(g.get("held_out_top1").asDouble() <= bestHeld, "the best point is chosen on held-out accuracy");
+        }
+        // Ten learnable classes: even a random trunk's features carry well above chance (10%).
+        assertTrue(best.get("test_top1").asDouble() > 0.3, best.toString());
+
+        // The saved head, with ml-aim's names, evaluated next to the same random trunk, gives the reported test accuracy.
+        Path trunk = dir.resolve("random-trunk.safetensors");
+        assertEquals(0, CliRun.of("init", "--config", dir.resolve("model.json").toString(), "--out", trunk.toString(), "--seed", "1",
+                "--trunk-only").code());
+        CliRun e = CliRun.of("eval", "--weights", trunk.toString(), "--head", out.resolve("head.safetensors").toString(), "--model",
+                dir.resolve("model.json").toString(), "--data", dir.resolve("test").toString(), "--out", dir.resolve("eval").toString());
+        assertEquals(0, e.code(), e.err());
+        JsonNode ev = new ObjectMapper().readTree(dir.resolve("eval/eval.json").toFile());
+        assertEquals(300, ev.get("images").asLong());
+        assertEquals(best.get("test_top1").asDouble(), ev.get("top1").asDouble(), 1e-9);
+        assertTrue(ev.get("top5").asDouble() >= ev.get("top1").asDouble());
+        assertTrue(Files.size(dir.resolve("eval/confusion.png")) > 1000);
+    }
+}
