@@ -18,7 +18,7 @@ import java.util.SequencedMap;
  * owning its parameters and BatchNorm statistics, so a trained head saves like ml-aim's released
  * {@code *_head_*.pth} files and loads next to any backbone.
  */
-public final class ProbeHead implements AutoCloseable {
+public final class ProbeHead implements ClassifierHead {
     private static final List<String> TRAINABLE = List.of("head.cls_token", "head.k.weight", "head.v.weight", "head.linear.weight");
     private final NDManager manager;
     private final SequencedMap<String, NDArray> tensors;
@@ -81,6 +81,7 @@ public final class ProbeHead implements AutoCloseable {
     }
 
     /** The trainable parameters (cls_token, k, v, linear); BatchNorm statistics are buffers. */
+    @Override
     public SequencedMap<String, NDArray> parameters() {
         SequencedMap<String, NDArray> p = new LinkedHashMap<>();
         TRAINABLE.forEach(k -> p.put(k, tensors.get(k)));
@@ -88,11 +89,13 @@ public final class ProbeHead implements AutoCloseable {
     }
 
     /** Logits of averaged features {@code (B, N, D)}; training mode uses and updates batch statistics. */
+    @Override
     public NDArray forward(NDArray features, boolean training) {
         return probe.forward(features, training);
     }
 
     /** Every tensor under ml-aim's names, BatchNorm counter included. */
+    @Override
     public SequencedMap<String, HostTensor> stateDict() {
         SequencedMap<String, HostTensor> out = new LinkedHashMap<>();
         tensors.forEach((k, v) -> out.put(k, HostTensor.fromNDArray(v)));

@@ -27,8 +27,11 @@ final class ProbeCommand implements Callable<Integer> {
     @Option(names = "--weights", description = "trunk weights (any format; pre-training checkpoints too)")
     Path weights;
 
-    @Option(names = "--random-trunk", description = "probe a randomly initialized trunk of the same config (the baseline)")
+    @Option(names = "--random-trunk", description = "probe a randomly initialized trunk of the same config (a baseline)")
     boolean randomTrunk;
+
+    @Option(names = "--pixels", description = "softmax regression on the model's normalized input pixels (the raw-pixel baseline; needs --model)")
+    boolean pixels;
 
     @Option(names = "--model", description = "preset, model config (JSON/.py; a pre-training config's trunk), or inferred from --weights")
     String model;
@@ -71,8 +74,8 @@ final class ProbeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if ((weights == null) == !randomTrunk) {
-            throw new IllegalArgumentException("give --weights, or --random-trunk with --model");
+        if ((weights == null ? 0 : 1) + (randomTrunk ? 1 : 0) + (pixels ? 1 : 0) != 1) {
+            throw new IllegalArgumentException("give one of --weights, --random-trunk (with --model) and --pixels (with --model)");
         }
         NamedTensors trunk = weights == null ? null : WeightFiles.read(weights);
         try (ShardSet train = ShardSet.open(data); ShardSet test = ShardSet.open(valData)) {
@@ -88,8 +91,8 @@ final class ProbeCommand implements Callable<Integer> {
             }
             ProbeEngine.Settings s = new ProbeEngine.Settings(out, epochs, batch, grid, holdout, trainLimit, testLimit, seed,
                     Math.max(1, Runtime.getRuntime().availableProcessors() - 1));
-            ObjectNode r = ProbeEngine.run(config, trunk, weights == null ? "random (seed " + seed + ")" : weights.toString(), train, test, s,
-                    System.err);
+            ObjectNode r = pixels ? ProbeEngine.runPixels(config, train, test, s, System.err)
+                    : ProbeEngine.run(config, trunk, weights == null ? "random (seed " + seed + ")" : weights.toString(), train, test, s, System.err);
             System.out.printf("%-10s %-10s %12s %12s%n", "lr", "wd", "held-out", "test");
             for (JsonNode g : r.get("grid")) {
                 System.out.printf("%-10.2e %-10.2e %11.2f%% %11.2f%%%n", g.get("lr").asDouble(), g.get("weight_decay").asDouble(),
@@ -110,7 +113,7 @@ final class ProbeCommand implements Callable<Integer> {
     static AimConfig trunkConfig(String spec, NamedTensors weights) throws java.io.IOException {
         if (spec == null) {
             if (weights == null) {
-                throw new IllegalArgumentException("--random-trunk needs --model");
+                throw new IllegalArgumentException("--random-trunk and --pixels need --model");
             }
             String stored = weights.metadata().get("aim4j_config");
             AimConfig hints = stored == null ? null : AimConfig.fromJson(new ObjectMapper().readTree(stored), "stored");

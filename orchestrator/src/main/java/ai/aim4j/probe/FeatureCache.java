@@ -44,8 +44,21 @@ public final class FeatureCache implements AutoCloseable {
     public static FeatureCache[] compute(Aim aim, ShardSet data, Transform transform, java.util.function.LongToIntFunction route,
                                          long[] limits, int batch, int threads) {
         int deepest = java.util.Arrays.stream(aim.config().probeLayers()).max().orElseThrow();
-        long tokens = aim.config().numPatches();
-        long dim = aim.config().dim();
+        return compute(x -> aim.averageProbeFeatures(aim.extractFeatures(x, deepest, null)), aim.config().numPatches(), aim.config().dim(),
+                data, transform, route, limits, batch, threads);
+    }
+
+    /** The model input itself as one {@code (1, C*H*W)} feature row per image: the raw-pixel baseline. */
+    public static FeatureCache[] pixels(ShardSet data, Transform transform, java.util.function.LongToIntFunction route, long[] limits,
+                                        int batch, int threads) {
+        int[] chw = transform.outputShape();
+        long values = (long) chw[0] * chw[1] * chw[2];
+        return compute(x -> x.reshape(x.getShape().get(0), 1, values), 1, values, data, transform, route, limits, batch, threads);
+    }
+
+    private static FeatureCache[] compute(java.util.function.UnaryOperator<NDArray> featuresOf, long tokens, long dim, ShardSet data,
+                                          Transform transform, java.util.function.LongToIntFunction route, long[] limits, int batch,
+                                          int threads) {
         int k = limits.length;
         Arena[] arenas = new Arena[k];
         MemorySegment[] out = new MemorySegment[k];
@@ -68,7 +81,7 @@ public final class FeatureCache implements AutoCloseable {
                     seen += b.size() + b.skipped();
                     int[] s = b.shape();
                     NDArray x = scope.create(b.buffer(), new Shape(s[0], s[1], s[2], s[3]), DataType.FLOAT32);
-                    float[] values = aim.averageProbeFeatures(aim.extractFeatures(x, deepest, null)).toFloatArray();
+                    float[] values = featuresOf.apply(x).toFloatArray();
                     long[] epochs = b.epochs();
                     for (int i = 0; i < b.size(); i++) {
                         int c = route.applyAsInt(b.ids()[i]);

@@ -2,11 +2,11 @@ package ai.aim4j.probe;
 
 import ai.aim4j.arrow.AtomicFiles;
 import ai.aim4j.arrow.ShardSet;
-import ai.aim4j.arrow.transform.Transform;
 import ai.aim4j.model.Aim;
 import ai.aim4j.model.AimConfig;
 import ai.aim4j.model.AimWeights;
 import ai.aim4j.model.Initializer;
+import ai.aim4j.model.SoftmaxRegression;
 import ai.aim4j.model.io.NamedTensors;
 import ai.aim4j.model.io.SafeTensors;
 import ai.aim4j.train.ModelInput;
@@ -41,22 +41,45 @@ public final class ProbeEngine {
         NamedTensors weights = trunk != null ? trunk
                 : NamedTensors.inMemory(Initializer.materialize(config, AimWeights.Parts.TRUNK, s.seed()));
         long t0 = System.nanoTime();
-        FeatureCache fit;
-        FeatureCache held;
-        FeatureCache eval;
+        FeatureCache[] caches;
         try (Aim aim = Aim.load(config, weights, DataType.FLOAT32, trunkName, true)) {
-            Transform input = ModelInput.transform(config, train, "none", false);
-            long heldLimit = Math.max(1, (long) Math.ceil(s.trainLimit() * s.holdout() / (1 - s.holdout())));
-            FeatureCache[] parts = FeatureCache.compute(aim, train, input, id -> isHeldOut(id, s.holdout()) ? 1 : 0,
-                    new long[] {s.trainLimit(), heldLimit}, 256, s.threads());
-            fit = parts[0];
-            held = parts[1];
-            eval = FeatureCache.compute(aim, test, ModelInput.transform(config, test, "none", false), id -> 0, new long[] {s.testLimit()},
-                    256, s.threads())[0];
+            caches = caches(s, train, test, config, (data, route, limits) -> FeatureCache.compute(aim, data,
+                    ModelInput.transform(config, data, "none", false), route, limits, 256, s.threads()));
         }
-        double featureSeconds = (System.nanoTime() - t0) / 1e9;
+        return train(caches, trunkName, config, s, (System.nanoTime() - t0) / 1e9, log,
+                () -> new ProbeTrainer(config, s.grid(), s.seed(), 0.05));
+    }
+
+    /** The raw-pixel baseline: softmax regression on the model's normalized input pixels, same splits and protocol. */
+    public static ObjectNode runPixels(AimConfig config, ShardSet train, ShardSet test, Settings s, PrintStream log) throws IOException {
+        long t0 = System.nanoTime();
+        FeatureCache[] caches = caches(s, train, test, config, (data, route, limits) -> FeatureCache.pixels(data,
+                ModelInput.transform(config, data, "none", false), route, limits, 256, s.threads()));
+        int[] chw = ModelInput.transform(config, train, "none", false).outputShape();
+        return train(caches, "raw pixels (softmax regression)", config, s, (System.nanoTime() - t0) / 1e9, log,
+                () -> new ProbeTrainer(s.grid(), 0.05, () -> new SoftmaxRegression(chw[0] * chw[1] * chw[2], config.numClasses())));
+    }
+
+    /** Computes features of a dataset into caches by route. */
+    private interface Extractor {
+        FeatureCache[] apply(ShardSet data, java.util.function.LongToIntFunction route, long[] limits);
+    }
+
+    /** Training part, held-out part (both from the training split, by id) and test split. */
+    private static FeatureCache[] caches(Settings s, ShardSet train, ShardSet test, AimConfig config, Extractor extract) {
+        long heldLimit = Math.max(1, (long) Math.ceil(s.trainLimit() * s.holdout() / (1 - s.holdout())));
+        FeatureCache[] parts = extract.apply(train, id -> isHeldOut(id, s.holdout()) ? 1 : 0, new long[] {s.trainLimit(), heldLimit});
+        FeatureCache eval = extract.apply(test, id -> 0, new long[] {s.testLimit()})[0];
+        return new FeatureCache[] {parts[0], parts[1], eval};
+    }
+
+    private static ObjectNode train(FeatureCache[] caches, String trunkName, AimConfig config, Settings s, double featureSeconds,
+                                    PrintStream log, java.util.function.Supplier<ProbeTrainer> trainers) throws IOException {
+        FeatureCache fit = caches[0];
+        FeatureCache held = caches[1];
+        FeatureCache eval = caches[2];
         log.printf("features: %d train, %d held-out, %d test images (%.1f s)%n", fit.rows(), held.rows(), eval.rows(), featureSeconds);
-        try (fit; held; eval; ProbeTrainer trainer = new ProbeTrainer(config, s.grid(), s.seed(), 0.05)) {
+        try (fit; held; eval; ProbeTrainer trainer = trainers.get()) {
             long t1 = System.nanoTime();
             trainer.train(fit, s.epochs(), s.batch(), s.seed(), step -> { });
             double trainSeconds = (System.nanoTime() - t1) / 1e9;

@@ -2,6 +2,7 @@ package ai.aim4j.probe;
 
 import ai.aim4j.arrow.Sampler;
 import ai.aim4j.model.AimConfig;
+import ai.aim4j.model.ClassifierHead;
 import ai.aim4j.model.ProbeHead;
 import ai.aim4j.model.optim.AdamW;
 import ai.aim4j.model.optim.DecayGroups;
@@ -27,15 +28,21 @@ public final class ProbeTrainer implements AutoCloseable {
     public record GridPoint(double lr, double weightDecay) {}
 
     /** A grid point's head and optimizer. */
-    private record Member(GridPoint point, ProbeHead head, AdamW optimizer) {}
+    private record Member(GridPoint point, ClassifierHead head, AdamW optimizer) {}
 
     private final List<Member> members = new ArrayList<>();
     private final double warmupFraction;
 
+    /** Attention-pooling heads on trunk features, one per grid point, identically initialized. */
     public ProbeTrainer(AimConfig config, List<GridPoint> grid, long seed, double warmupFraction) {
+        this(grid, warmupFraction, () -> ProbeHead.init(config, seed));
+    }
+
+    /** Any heads, one per grid point, made by {@code heads}. */
+    public ProbeTrainer(List<GridPoint> grid, double warmupFraction, java.util.function.Supplier<ClassifierHead> heads) {
         this.warmupFraction = warmupFraction;
         for (GridPoint g : grid) {
-            ProbeHead head = ProbeHead.init(config, seed);
+            ClassifierHead head = heads.get();
             members.add(new Member(g, head, new AdamW(head.parameters(), new AdamW.Hyper(0.9, 0.999, 1e-8, g.weightDecay()),
                     new DecayGroups(DecayGroups.RECIPE_EXCLUDES))));
         }
@@ -117,7 +124,7 @@ public final class ProbeTrainer implements AutoCloseable {
         return members.get(k).point();
     }
 
-    public ProbeHead head(int k) {
+    public ClassifierHead head(int k) {
         return members.get(k).head();
     }
 

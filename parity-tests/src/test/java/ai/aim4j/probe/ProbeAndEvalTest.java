@@ -63,4 +63,18 @@ class ProbeAndEvalTest {
         assertTrue(ev.get("top5").asDouble() >= ev.get("top1").asDouble());
         assertTrue(Files.size(dir.resolve("eval/confusion.png")) > 1000);
     }
+
+    @Test
+    void theRawPixelBaselineUsesTheSameSplitsAndProtocol() throws IOException {
+        Path out = dir.resolve("pixels");
+        CliRun r = CliRun.of("probe", "--pixels", "--model", dir.resolve("model.json").toString(), "--data", dir.resolve("train").toString(),
+                "--val-data", dir.resolve("test").toString(), "--out", out.toString(), "--epochs", "8", "--batch-size", "64",
+                "--lr-grid", "3e-3", "--seed", "1");
+        assertEquals(0, r.code(), r.err());
+        JsonNode res = new ObjectMapper().readTree(out.resolve("results.json").toFile());
+        JsonNode probe = new ObjectMapper().readTree(dir.resolve("probe/results.json").toFile());
+        assertEquals(probe.get("held_out_images").asLong(), res.get("held_out_images").asLong(), "same held-out split");
+        assertEquals(300, res.get("test_images").asLong());
+        assertTrue(res.get("best").get("test_top1").asDouble() > 0.2, res.toString());
+    }
 }
