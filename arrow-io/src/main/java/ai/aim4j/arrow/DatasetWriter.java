@@ -38,12 +38,15 @@ public final class DatasetWriter {
             throw new IllegalArgumentException("cannot split " + n + " samples into " + shards + " shards");
         }
         Encoding encoding = encodeAs == null ? source.encoding() : encodeAs;
-        if (encoding == Encoding.RAW && source.encoding() != Encoding.RAW) {
+        if ((encoding == Encoding.RAW || encoding == Encoding.FEATURES) && source.encoding() != encoding) {
             throw new IllegalArgumentException("raw encoding needs a raw source; " + source.info().source() + " holds encoded files");
         }
         int[] shape = source.rawShape();
-        Schema schema = encoding == Encoding.RAW ? ShardSchema.raw(shape[0], shape[1], shape[2], source.info())
-                : ShardSchema.encoded(encoding, source.info());
+        Schema schema = switch (encoding) {
+            case RAW -> ShardSchema.raw(shape[0], shape[1], shape[2], source.info());
+            case FEATURES -> ShardSchema.features(shape[0], shape[1], source.info());
+            default -> ShardSchema.encoded(encoding, source.info());
+        };
         Files.createDirectories(dir);
         Files.deleteIfExists(dir.resolve(Manifest.FILE));
         List<Manifest.Shard> written = new ArrayList<>();
@@ -69,7 +72,7 @@ public final class DatasetWriter {
         Map<String, Object> createdBy = new LinkedHashMap<>(params);
         createdBy.put("tool", "aim4j shard");
         Manifest m = new Manifest(Integer.parseInt(ShardSchema.VERSION), source.info().split(), source.info().source(),
-                encoding.name().toLowerCase(java.util.Locale.ROOT), encoding == Encoding.RAW ? shape : null,
+                encoding.name().toLowerCase(java.util.Locale.ROOT), encoding == Encoding.RAW || encoding == Encoding.FEATURES ? shape : null,
                 source.info().classNames(), n, written, createdBy);
         m.write(dir);
         return m;

@@ -21,6 +21,8 @@ public final class ShardSchema {
     public static final String IMAGE = "image";
     public static final String IMAGE_BYTES = "bytes";
     public static final String IMAGE_PATH = "path";
+    /** The column of a feature shard: float32 {@code (T, D)} per row, C order, as fixed-size binary. */
+    public static final String FEATURES = "features";
     /** Field metadata of a raw image column: {@code "H,W,C"}. */
     public static final String META_SHAPE = "aim4j.shape";
     public static final String META_VERSION = "aim4j.format_version";
@@ -39,7 +41,16 @@ public final class ShardSchema {
         /** PNG bytes in {@code struct<bytes, path>}. */
         PNG,
         /** The source files' own bytes (JPEG, PNG, ...) in {@code struct<bytes, path>}. */
-        ORIGINAL
+        ORIGINAL,
+        /** Not images: float32 feature matrices of a model, in a {@code features} column. */
+        FEATURES
+    }
+
+    /** The schema of a feature shard: {@code (tokens, dim)} float32 per row (field metadata {@code aim4j.shape = "T,D"}). */
+    public static Schema features(int tokens, int dim, DatasetInfo info) {
+        Field f = new Field(FEATURES, new FieldType(false, new ArrowType.FixedSizeBinary(tokens * dim * 4), null,
+                Map.of(META_SHAPE, tokens + "," + dim, "aim4j.dtype", "float32")), null);
+        return new Schema(List.of(idField(), labelField(), f), metadata(info, Encoding.FEATURES));
     }
 
     /** The schema of a raw-pixel shard. */

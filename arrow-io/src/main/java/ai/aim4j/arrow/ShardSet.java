@@ -115,11 +115,18 @@ public final class ShardSet implements AutoCloseable {
                     }
                 }
             }
-            Field image = schema.findField(ShardSchema.IMAGE);
             schema.findField(ShardSchema.LABEL);
+            boolean features = schema.getFields().stream().anyMatch(f -> f.getName().equals(ShardSchema.FEATURES));
+            Field image = schema.findField(features ? ShardSchema.FEATURES : ShardSchema.IMAGE);
             Encoding encoding;
             int[] shape = null;
-            if (image.getType() instanceof ArrowType.FixedSizeBinary) {
+            if (features) {
+                encoding = Encoding.FEATURES;
+                shape = ShardSchema.rawShape(image);
+                if (shape == null || shape.length != 2) {
+                    throw new IOException(opened.getFirst().file() + ": features column without its aim4j.shape (T,D) metadata");
+                }
+            } else if (image.getType() instanceof ArrowType.FixedSizeBinary) {
                 encoding = Encoding.RAW;
                 shape = ShardSchema.rawShape(image);
                 if (shape == null) {
@@ -185,7 +192,7 @@ public final class ShardSet implements AutoCloseable {
         return encoding;
     }
 
-    /** {@code (H, W, C)} of raw images; null for encoded ones. */
+    /** {@code (H, W, C)} of raw images, {@code (T, D)} of features; null for encoded images. */
     public int[] rawShape() {
         return rawShape == null ? null : rawShape.clone();
     }
@@ -249,8 +256,17 @@ public final class ShardSet implements AutoCloseable {
         return rawImage(row(i));
     }
 
+    /** The float32 {@code (T, D)} features of row {@code i} of a feature set, a slice of the mapped file. */
+    public MemorySegment features(long i) {
+        return fixedWidth(row(i), ShardSchema.FEATURES);
+    }
+
     static MemorySegment rawImage(Row r) {
-        FixedSizeBinaryVector v = (FixedSizeBinaryVector) r.batch().getVector(ShardSchema.IMAGE);
+        return fixedWidth(r, ShardSchema.IMAGE);
+    }
+
+    private static MemorySegment fixedWidth(Row r, String column) {
+        FixedSizeBinaryVector v = (FixedSizeBinaryVector) r.batch().getVector(column);
         int width = v.getByteWidth();
         long offset = v.getDataBuffer().memoryAddress() - r.shard().mapped().address() + (long) r.index() * width;
         return r.shard().mapped().asSlice(offset, width);

@@ -64,8 +64,8 @@ public final class ShardWriter {
             Sample s = batch.get(i);
             id.setSafe(i, s.id());
             label.setSafe(i, s.label());
-            if (encoding == Encoding.RAW) {
-                FixedSizeBinaryVector image = (FixedSizeBinaryVector) root.getVector(ShardSchema.IMAGE);
+            if (encoding == Encoding.RAW || encoding == Encoding.FEATURES) {
+                FixedSizeBinaryVector image = (FixedSizeBinaryVector) root.getVector(encoding == Encoding.RAW ? ShardSchema.IMAGE : ShardSchema.FEATURES);
                 if (s.image().length != image.getByteWidth()) {
                     throw new IllegalArgumentException("sample " + s.id() + " has " + s.image().length + " pixel bytes, the shard's images have "
                             + image.getByteWidth());

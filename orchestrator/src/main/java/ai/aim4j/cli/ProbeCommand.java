@@ -72,6 +72,10 @@ final class ProbeCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0")
     long seed;
 
+    @Option(names = "--cache-features", description = "store the trunk's features as Arrow shards in OUT/features and reuse them"
+            + " on the next run with the same trunk, data and split (e.g. another grid)")
+    boolean cacheFeatures;
+
     @Override
     public Integer call() throws Exception {
         if ((weights == null ? 0 : 1) + (randomTrunk ? 1 : 0) + (pixels ? 1 : 0) != 1) {
@@ -90,7 +94,7 @@ final class ProbeCommand implements Callable<Integer> {
                 }
             }
             ProbeEngine.Settings s = new ProbeEngine.Settings(out, epochs, batch, grid, holdout, trainLimit, testLimit, seed,
-                    Math.max(1, Runtime.getRuntime().availableProcessors() - 1));
+                    Math.max(1, Runtime.getRuntime().availableProcessors() - 1), cacheFeatures);
             ObjectNode r = pixels ? ProbeEngine.runPixels(config, train, test, s, System.err)
                     : ProbeEngine.run(config, trunk, weights == null ? "random (seed " + seed + ")" : weights.toString(), train, test, s, System.err);
             System.out.printf("%-10s %-10s %12s %12s%n", "lr", "wd", "held-out", "test");

@@ -3,7 +3,13 @@ package ai.aim4j.probe;
 import ai.aim4j.arrow.Batch;
 import ai.aim4j.arrow.BatchLoader;
 import ai.aim4j.arrow.Sampler;
+import ai.aim4j.arrow.DatasetInfo;
+import ai.aim4j.arrow.DatasetWriter;
+import ai.aim4j.arrow.Manifest;
+import ai.aim4j.arrow.ShardSchema.Encoding;
 import ai.aim4j.arrow.ShardSet;
+import ai.aim4j.arrow.source.ImageSource;
+import ai.aim4j.arrow.source.Sample;
 import ai.aim4j.arrow.transform.Transform;
 import ai.aim4j.model.Aim;
 import ai.djl.ndarray.NDArray;
@@ -11,7 +17,12 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.lang.foreign.Arena;
+import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * Averaged probe features of a frozen trunk, computed once per image and kept in native memory
@@ -112,6 +123,67 @@ public final class FeatureCache implements AutoCloseable {
             }
         }
         return true;
+    }
+
+    /**
+     * Writes the cache as Arrow feature shards with a manifest (atomic files); {@code params} go into
+     * the manifest, so a later run can tell whether the shards are the features it needs.
+     */
+    public void write(Path dir, DatasetInfo info, Map<String, Object> params) throws IOException {
+        long bytes = rowFloats * 4;
+        ImageSource source = new ImageSource() {
+            public DatasetInfo info() {
+                return info;
+            }
+
+            public long size() {
+                return rows;
+            }
+
+            public Encoding encoding() {
+                return Encoding.FEATURES;
+            }
+
+            public int[] rawShape() {
+                return new int[] {(int) shape[0], (int) shape[1]};
+            }
+
+            public Sample get(long row) {
+                return new Sample(ids[(int) row], labels[(int) row], features.asSlice(row * bytes, bytes).toArray(ValueLayout.JAVA_BYTE), null);
+            }
+        };
+        DatasetWriter.write(source, dir, Math.max(1, (int) Math.min(rows, 8)), null, params, n -> { });
+    }
+
+    /** Reads feature shards written by {@link #write}, if their manifest records exactly {@code params}; else null. */
+    public static FeatureCache read(Path dir, Map<String, Object> params) throws IOException {
+        if (!Files.isRegularFile(dir.resolve(Manifest.FILE))) {
+            return null;
+        }
+        Map<String, Object> recorded = new java.util.LinkedHashMap<>(Manifest.read(dir).createdBy());
+        recorded.remove("tool");
+        if (!new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(recorded)
+                .equals(new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(params))) {
+            return null;
+        }
+        try (ShardSet set = ShardSet.open(dir)) {
+            if (set.encoding() != Encoding.FEATURES) {
+                throw new IOException(dir + ": not a feature set");
+            }
+            int[] s = set.rawShape();
+            long rowBytes = 4L * s[0] * s[1];
+            int n = (int) set.size();
+            Arena arena = Arena.ofShared();
+            MemorySegment out = arena.allocate(Math.max(n * rowBytes, 4), 64);
+            int[] labels = new int[n];
+            long[] ids = new long[n];
+            for (int i = 0; i < n; i++) {
+                MemorySegment.copy(set.features(i), 0, out, i * rowBytes, rowBytes);
+                labels[i] = set.label(i);
+                ids[i] = set.id(i);
+            }
+            return new FeatureCache(arena, out, labels, ids, n, s[0], s[1]);
+        }
     }
 
     public int rows() {

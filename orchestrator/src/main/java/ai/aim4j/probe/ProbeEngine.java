@@ -31,7 +31,7 @@ import java.util.Map;
 public final class ProbeEngine {
     /** What a probe run is asked to do. */
     public record Settings(Path out, int epochs, int batch, List<ProbeTrainer.GridPoint> grid, double holdout, long trainLimit,
-                           long testLimit, long seed, int threads) {}
+                           long testLimit, long seed, int threads, boolean cacheFeatures) {}
 
     private ProbeEngine() {}
 
@@ -42,9 +42,18 @@ public final class ProbeEngine {
                 : NamedTensors.inMemory(Initializer.materialize(config, AimWeights.Parts.TRUNK, s.seed()));
         long t0 = System.nanoTime();
         FeatureCache[] caches;
-        try (Aim aim = Aim.load(config, weights, DataType.FLOAT32, trunkName, true)) {
-            caches = caches(s, train, test, config, (data, route, limits) -> FeatureCache.compute(aim, data,
-                    ModelInput.transform(config, data, "none", false), route, limits, 256, s.threads()));
+        Map<String, Object> key = cacheKey(config, trunkName, train, test, s);
+        caches = s.cacheFeatures() ? readCaches(s.out(), key) : null;
+        if (caches == null) {
+            try (Aim aim = Aim.load(config, weights, DataType.FLOAT32, trunkName, true)) {
+                caches = caches(s, train, test, config, (data, route, limits) -> FeatureCache.compute(aim, data,
+                        ModelInput.transform(config, data, "none", false), route, limits, 256, s.threads()));
+            }
+            if (s.cacheFeatures()) {
+                writeCaches(caches, s.out(), key, train, test);
+            }
+        } else {
+            log.printf("features: reusing the cache in %s%n", s.out().resolve("features"));
         }
         return train(caches, trunkName, config, s, (System.nanoTime() - t0) / 1e9, log,
                 () -> new ProbeTrainer(config, s.grid(), s.seed(), 0.05));
@@ -58,6 +67,44 @@ public final class ProbeEngine {
         int[] chw = ModelInput.transform(config, train, "none", false).outputShape();
         return train(caches, "raw pixels (softmax regression)", config, s, (System.nanoTime() - t0) / 1e9, log,
                 () -> new ProbeTrainer(s.grid(), 0.05, () -> new SoftmaxRegression(chw[0] * chw[1] * chw[2], config.numClasses())));
+    }
+
+    private static final String[] PARTS = {"train", "held-out", "test"};
+
+    /** What the cached features depend on: trunk, geometry and probe layers, the data and the split rules. */
+    private static Map<String, Object> cacheKey(AimConfig config, String trunk, ShardSet train, ShardSet test, Settings s) throws IOException {
+        Map<String, Object> key = new java.util.LinkedHashMap<>();
+        Path t = Path.of(trunk);
+        key.put("trunk", trunk + (Files.isRegularFile(t) ? " " + Files.size(t) + " bytes, modified " + Files.getLastModifiedTime(t) : ""));
+        key.put("config", config.toJson().toString());
+        key.put("train", train.location().toString() + " " + train.size());
+        key.put("test", test.location().toString() + " " + test.size());
+        key.put("holdout", s.holdout());
+        key.put("train_limit", s.trainLimit());
+        key.put("test_limit", s.testLimit());
+        return key;
+    }
+
+    private static FeatureCache[] readCaches(Path out, Map<String, Object> key) throws IOException {
+        FeatureCache[] caches = new FeatureCache[PARTS.length];
+        for (int i = 0; i < PARTS.length; i++) {
+            caches[i] = FeatureCache.read(out.resolve("features").resolve(PARTS[i]), key);
+            if (caches[i] == null) {
+                for (int j = 0; j < i; j++) {
+                    caches[j].close();
+                }
+                return null;
+            }
+        }
+        return caches;
+    }
+
+    private static void writeCaches(FeatureCache[] caches, Path out, Map<String, Object> key, ShardSet train, ShardSet test) throws IOException {
+        for (int i = 0; i < PARTS.length; i++) {
+            ShardSet from = i < 2 ? train : test;
+            caches[i].write(out.resolve("features").resolve(PARTS[i]),
+                    new ai.aim4j.arrow.DatasetInfo(from.info().classNames(), PARTS[i], "features of " + from.location()), key);
+        }
     }
 
     /** Computes features of a dataset into caches by route. */

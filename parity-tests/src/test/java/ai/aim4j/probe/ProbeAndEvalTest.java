@@ -65,6 +65,30 @@ class ProbeAndEvalTest {
     }
 
     @Test
+    void cachedFeaturesAreArrowShardsReusedByTheNextRun() throws IOException {
+        Path out = dir.resolve("cached");
+        String[] args = {"probe", "--random-trunk", "--model", dir.resolve("model.json").toString(), "--data", dir.resolve("train").toString(),
+            "--val-data", dir.resolve("test").toString(), "--out", out.toString(), "--epochs", "2", "--batch-size", "64", "--seed", "2",
+            "--cache-features"};
+        CliRun first = CliRun.of(args);
+        assertEquals(0, first.code(), first.err());
+        assertTrue(!first.err().contains("reusing"), first.err());
+        try (var set = ai.aim4j.arrow.ShardSet.open(out.resolve("features/test"))) {
+            assertEquals(ai.aim4j.arrow.ShardSchema.Encoding.FEATURES, set.encoding());
+            assertEquals(300, set.size());
+            assertEquals(16 * 32 * 4, set.features(0).byteSize()); // (tokens, dim) float32 per image
+        }
+        assertEquals(0, CliRun.of("data", "verify", out.resolve("features/train").toString()).code());
+        String before = Files.readString(out.resolve("results.json"));
+        CliRun second = CliRun.of(args);
+        assertEquals(0, second.code(), second.err());
+        assertTrue(second.err().contains("reusing the cache"), second.err());
+        JsonNode a = new ObjectMapper().readTree(before).get("grid");
+        JsonNode b = new ObjectMapper().readTree(out.resolve("results.json").toFile()).get("grid");
+        assertEquals(a, b, "the same features give the same heads");
+    }
+
+    @Test
     void theRawPixelBaselineUsesTheSameSplitsAndProtocol() throws IOException {
         Path out = dir.resolve("pixels");
         CliRun r = CliRun.of("probe", "--pixels", "--model", dir.resolve("model.json").toString(), "--data", dir.resolve("train").toString(),
