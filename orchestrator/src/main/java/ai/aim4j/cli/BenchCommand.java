@@ -4,6 +4,7 @@ import ai.aim4j.bench.DataBenchRunner;
 import ai.aim4j.bench.ForwardBench;
 import ai.aim4j.bench.LoadBench;
 import ai.aim4j.bench.TrainBench;
+import ai.aim4j.model.AimConfig;
 import ai.aim4j.model.PretrainConfig;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import ai.aim4j.model.io.NamedTensors;
@@ -16,7 +17,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code aim4j bench ...}: performance measurements (medians, side by side in one run). */
-@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.", subcommands = {BenchCommand.Forward.class, BenchCommand.Load.class, BenchCommand.Data.class, BenchCommand.Train.class})
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.", subcommands = {BenchCommand.Forward.class, BenchCommand.Load.class, BenchCommand.Data.class, BenchCommand.Train.class, BenchCommand.Probe.class})
 final class BenchCommand {
 
     @Command(name = "forward", mixinStandardHelpOptions = true,
@@ -113,6 +114,29 @@ final class BenchCommand {
             PretrainConfig vit = PretrainConfig.fromJson(new ObjectMapper().readTree("{\"img_size\": 224, \"patch_size\": 14, \"embed_dim\": 192,"
                     + " \"num_blocks\": 2, \"num_heads\": 3, \"decoder\": {\"embed_dim\": 256, \"num_layers\": 3}}"), "vit224");
             TrainBench.run("vit224 geometry", vit, batch == null ? 8 : batch, warmup, steps, !noTorch).print(System.out);
+            return 0;
+        }
+    }
+
+    @Command(name = "probe", mixinStandardHelpOptions = true,
+            description = "Probe training speed: trunk features, one head and a grid of heads on cached features, and the grid's cost"
+                    + " against separate runs (cached, and with the trunk in the loop).")
+    static final class Probe implements Callable<Integer> {
+        @Option(names = "--model", description = "trunk geometry (preset or config); default width 384, 6 blocks, 32 px, 64 tokens")
+        String model;
+
+        @Option(names = "--images", defaultValue = "2048")
+        int images;
+
+        @Option(names = "--heads", defaultValue = "4")
+        int heads;
+
+        @Override
+        public Integer call() throws Exception {
+            AimConfig c = model != null ? ProbeCommand.trunkConfig(model, null) : AimConfig.fromJson(new ObjectMapper().readTree(
+                    "{\"name\": \"width-384\", \"img_size\": 32, \"patch_size\": 4, \"embed_dim\": 384, \"num_blocks\": 6, \"num_heads\": 6,"
+                            + " \"probe_layers\": [5]}"), "bench");
+            ai.aim4j.bench.ProbeBench.run(c, images, heads, Math.max(1, Runtime.getRuntime().availableProcessors() - 1), System.out);
             return 0;
         }
     }

@@ -1,0 +1,74 @@
+package ai.aim4j.bench;
+
+import ai.aim4j.arrow.DatasetWriter;
+import ai.aim4j.arrow.ShardSet;
+import ai.aim4j.arrow.source.Synthetic;
+import ai.aim4j.model.Aim;
+import ai.aim4j.model.AimConfig;
+import ai.aim4j.model.AimWeights;
+import ai.aim4j.model.Initializer;
+import ai.aim4j.model.io.NamedTensors;
+import ai.aim4j.probe.FeatureCache;
+import ai.aim4j.probe.ProbeTrainer;
+import ai.aim4j.train.ModelInput;
+import ai.djl.ndarray.types.DataType;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Probe training speed: the trunk's feature extraction, one epoch of one head on cached features,
+ * and one epoch of a grid of G heads trained side by side, with the grid's cost against G separate
+ * runs, both with cached features and with the trunk in the loop (trunk once per batch for all heads).
+ */
+public final class ProbeBench {
+    private ProbeBench() {}
+
+    public static void run(AimConfig config, int images, int heads, int threads, PrintStream out) throws IOException {
+        Path tmp = Files.createTempDirectory("aim4j-bench-probe");
+        try {
+            int size = config.imgSize()[0];
+            DatasetWriter.write(new Synthetic(images, size, 0, "train"), tmp.resolve("data"), 2, null, Map.of(), n -> { });
+            AimConfig c = config.withNumClasses(10);
+            try (ShardSet data = ShardSet.open(tmp.resolve("data"));
+                 Aim aim = Aim.load(c, NamedTensors.inMemory(Initializer.materialize(c, AimWeights.Parts.TRUNK, 0)), DataType.FLOAT32, "bench")) {
+                long t0 = System.nanoTime();
+                FeatureCache cache = FeatureCache.compute(aim, data, ModelInput.transform(c, data, "none", false), id -> 0,
+                        new long[] {images}, 128, threads)[0];
+                double trunk = (System.nanoTime() - t0) / 1e9;
+                try (cache) {
+                    double one = epoch(c, cache, 1);
+                    double grid = epoch(c, cache, heads);
+                    out.printf("model            %s (width %d, %d blocks, %d tokens), %d images, batch 256%n", c.name(), c.dim(), c.blocks(),
+                            c.numPatches(), images);
+                    out.printf("trunk features   %.1f images/s%n", images / trunk);
+                    out.printf("cached, 1 head   %.1f images/s%n", images / one);
+                    out.printf("cached, %d heads  %.1f images/s (all heads), %.1f head-images/s%n", heads, images / grid, heads * images / grid);
+                    out.printf("grid of %d vs %d separate runs: %.2f of the cost with cached features, %.2f with the trunk in the loop%n", heads,
+                            heads, grid / (heads * one), (trunk + grid) / (heads * (trunk + one)));
+                }
+            }
+        } finally {
+            try (Stream<Path> s = Files.walk(tmp)) {
+                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    private static double epoch(AimConfig c, FeatureCache cache, int heads) {
+        List<ProbeTrainer.GridPoint> grid = new ArrayList<>(Collections.nCopies(heads, new ProbeTrainer.GridPoint(1e-3, 0.05)));
+        try (ProbeTrainer t = new ProbeTrainer(c, grid, 0, 0.05)) {
+            t.train(cache, 1, 256, 0, s -> { }); // warm-up epoch
+            long t0 = System.nanoTime();
+            t.train(cache, 1, 256, 1, s -> { });
+            return (System.nanoTime() - t0) / 1e9;
+        }
+    }
+}
