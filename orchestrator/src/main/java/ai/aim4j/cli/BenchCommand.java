@@ -133,7 +133,7 @@ final class BenchCommand {
 
         @Override
         public Integer call() throws Exception {
-            AimConfig c = model != null ? ProbeCommand.trunkConfig(model, null) : AimConfig.fromJson(new ObjectMapper().readTree(
+            AimConfig c = model != null ? ModelOptions.trunk(model, null) : AimConfig.fromJson(new ObjectMapper().readTree(
                     "{\"name\": \"width-384\", \"img_size\": 32, \"patch_size\": 4, \"embed_dim\": 384, \"num_blocks\": 6, \"num_heads\": 6,"
                             + " \"probe_layers\": [5]}"), "bench");
             ai.aim4j.bench.ProbeBench.run(c, images, heads, Math.max(1, Runtime.getRuntime().availableProcessors() - 1), System.out);

@@ -48,7 +48,7 @@ final class EvalCommand implements Callable<Integer> {
             files.add(head);
         }
         NamedTensors tensors = WeightFiles.read(files);
-        AimConfig config = ProbeCommand.trunkConfig(model, tensors);
+        AimConfig config = ModelOptions.trunk(model, tensors);
         if (tensors.tensors().containsKey("head.linear.weight")) {
             config = config.withNumClasses((int) tensors.get("head.linear.weight").shape()[0]);
         }

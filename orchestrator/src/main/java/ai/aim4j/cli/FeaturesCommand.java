@@ -1,6 +1,9 @@
 package ai.aim4j.cli;
 
+import ai.aim4j.arrow.ShardSet;
 import ai.aim4j.arrow.transform.EvalTransform;
+import ai.aim4j.probe.FeatureCache;
+import ai.aim4j.train.ModelInput;
 import ai.aim4j.arrow.transform.ImageDecoder;
 import ai.aim4j.arrow.transform.Normalization;
 import ai.aim4j.model.Aim;
@@ -32,7 +35,8 @@ import picocli.CommandLine.Parameters;
 /** {@code aim4j features}: per-image probe features (mean of the selected blocks) as .npy files. */
 @Command(name = "features", mixinStandardHelpOptions = true,
         description = "Extract per-image features (the mean of the probe blocks' outputs, (N, D) per image) with ml-aim's eval transform"
-                + " (short side to ceil(S/0.875), bicubic with antialiasing, center crop, ImageNet normalization).")
+                + " (short side to ceil(S/0.875), bicubic with antialiasing, center crop, ImageNet normalization): .npy per image file,"
+                + " or Arrow feature shards for a whole dataset (--data).")
 final class FeaturesCommand implements Callable<Integer> {
     @Option(names = "--weights", required = true, split = ",", description = "weights file(s); a backbone and a head file are merged")
     List<Path> weights;
@@ -49,13 +53,23 @@ final class FeaturesCommand implements Callable<Integer> {
     @Option(names = "--pool", description = "also average over tokens, writing (D,) per image")
     boolean pool;
 
-    @Parameters(arity = "1..*", description = "image files (JPEG, PNG, ...)")
-    List<Path> images;
+    @Option(names = "--data", description = "a whole dataset (shards, Hugging Face folder or Arrow file): writes Arrow feature shards"
+            + " (id, label, float32 (N, D) features) to --out instead of .npy files")
+    Path data;
+
+    @Parameters(arity = "0..*", description = "image files (JPEG, PNG, ...)")
+    List<Path> images = new java.util.ArrayList<>();
 
     @Override
     public Integer call() throws Exception {
+        if ((data == null) == images.isEmpty()) {
+            throw new IllegalArgumentException("give image files or --data, not both and not neither");
+        }
         NamedTensors tensors = WeightFiles.read(weights);
         AimConfig config = model.resolve(tensors);
+        if (data != null) {
+            return exportDataset(config, tensors);
+        }
         if (config.imgSize()[0] != config.imgSize()[1]) {
             throw new IllegalArgumentException("ml-aim's eval transform makes square crops; the model takes " + config.imgSize()[0] + "x"
                     + config.imgSize()[1]);
@@ -100,6 +114,24 @@ final class FeaturesCommand implements Callable<Integer> {
         }
         System.out.printf("wrote %d feature files to %s (blocks %s of %s)%n", images.size(), out,
                 java.util.Arrays.toString(config.probeLayers()), config.name());
+        return 0;
+    }
+
+    /** Features of every image of a dataset, in its order, as Arrow feature shards with ids and labels. */
+    private int exportDataset(AimConfig config, NamedTensors tensors) throws java.io.IOException {
+        long start = System.nanoTime();
+        try (ShardSet set = ShardSet.open(data);
+             Aim aim = Aim.load(config, tensors, DataType.FLOAT32, weights.toString(), model.allowUnexpected);
+             FeatureCache cache = FeatureCache.compute(aim, set, ModelInput.transform(config, set, "none", false), id -> 0,
+                     new long[] {set.size()}, batch, Math.max(1, Runtime.getRuntime().availableProcessors() - 1))[0]) {
+            java.util.Map<String, Object> params = new java.util.LinkedHashMap<>();
+            params.put("trunk", weights.toString());
+            params.put("config", config.toJson().toString());
+            params.put("data", data.toString());
+            cache.write(out, new ai.aim4j.arrow.DatasetInfo(set.info().classNames(), set.info().split(), "features of " + data), params);
+            System.out.printf("wrote %s: features of %d images, (%d, %d) float32 each (blocks %s), %.1f s%n", out, cache.rows(),
+                    config.numPatches(), config.dim(), java.util.Arrays.toString(config.probeLayers()), (System.nanoTime() - start) / 1e9);
+        }
         return 0;
     }
 

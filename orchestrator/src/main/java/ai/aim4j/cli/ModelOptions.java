@@ -3,6 +3,9 @@ package ai.aim4j.cli;
 import ai.aim4j.interop.python.PythonConfigs;
 import ai.aim4j.model.AimConfig;
 import ai.aim4j.model.AimWeights;
+import ai.aim4j.model.PretrainConfig;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
 import ai.aim4j.model.io.HostTensor;
 import ai.aim4j.model.io.NamedTensors;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -64,16 +67,35 @@ public final class ModelOptions {
         return probeLayers == null ? c : c.withProbeLayers(c.resolveProbeLayers(probeLayers));
     }
 
-    /** Reads a JSON config, or evaluates a Python one in the GraalPy sandbox. */
-    static AimConfig load(Path file) throws IOException {
-        if (file.getFileName().toString().endsWith(".py")) {
-            String json = PythonConfigs.evaluateToJson(file);
-            try {
-                return AimConfig.fromJson(new ObjectMapper().readTree(json), file.getFileName().toString().replaceFirst("\\.py$", ""));
-            } catch (IllegalArgumentException e) {
-                throw new IOException(file + ": " + e.getMessage(), e);
+    /** The trunk geometry: a preset, a model config (a pre-training config's trunk), or the weights' own. */
+    public static AimConfig trunk(String spec, NamedTensors weights) throws java.io.IOException {
+        if (spec == null) {
+            if (weights == null) {
+                throw new IllegalArgumentException("--random-trunk and --pixels need --model");
             }
+            String stored = weights.metadata().get("aim4j_config");
+            AimConfig hints = stored == null ? null : AimConfig.fromJson(new ObjectMapper().readTree(stored), "stored");
+            return AimWeights.inferConfig(weights.tensors(), hints);
         }
-        return AimConfig.fromJson(file);
+        if (AimConfig.presetNames().contains(spec)) {
+            return AimConfig.preset(spec);
+        }
+        Path f = Path.of(spec);
+        if (!Files.isRegularFile(f)) {
+            throw new IllegalArgumentException("--model " + spec + " is neither a preset nor a config file");
+        }
+        JsonNode json = spec.endsWith(".py") ? new ObjectMapper().readTree(PythonConfigs.evaluateToJson(f))
+                : new ObjectMapper().readTree(f.toFile());
+        return json.has("decoder") ? PretrainConfig.fromJson(json, f.getFileName().toString()).trunk()
+                : AimConfig.fromJson(json, f.getFileName().toString());
+    }
+
+    /** Reads a JSON config (a pre-training config gives its trunk), or evaluates a Python one in the GraalPy sandbox. */
+    static AimConfig load(Path file) throws IOException {
+        try {
+            return trunk(file.toString(), null);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(file + ": " + e.getMessage(), e);
+        }
     }
 }

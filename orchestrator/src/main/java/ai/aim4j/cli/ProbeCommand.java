@@ -2,8 +2,6 @@ package ai.aim4j.cli;
 
 import ai.aim4j.arrow.ShardSet;
 import ai.aim4j.model.AimConfig;
-import ai.aim4j.model.AimWeights;
-import ai.aim4j.model.PretrainConfig;
 import ai.aim4j.model.io.NamedTensors;
 import ai.aim4j.probe.ProbeEngine;
 import ai.aim4j.probe.ProbeTrainer;
@@ -11,7 +9,6 @@ import ai.aim4j.weights.WeightFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -83,7 +80,7 @@ final class ProbeCommand implements Callable<Integer> {
         }
         NamedTensors trunk = weights == null ? null : WeightFiles.read(weights);
         try (ShardSet train = ShardSet.open(data); ShardSet test = ShardSet.open(valData)) {
-            AimConfig config = trunkConfig(model, trunk).withNumClasses(Math.max(2, train.info().classNames().size()));
+            AimConfig config = ModelOptions.trunk(model, trunk).withNumClasses(Math.max(2, train.info().classNames().size()));
             if (probeLayers != null) {
                 config = config.withProbeLayers(config.resolveProbeLayers(probeLayers));
             }
@@ -111,28 +108,5 @@ final class ProbeCommand implements Callable<Integer> {
             }
         }
         return 0;
-    }
-
-    /** The trunk geometry: a preset, a model config (a pre-training config's trunk), or the weights' own. */
-    static AimConfig trunkConfig(String spec, NamedTensors weights) throws java.io.IOException {
-        if (spec == null) {
-            if (weights == null) {
-                throw new IllegalArgumentException("--random-trunk and --pixels need --model");
-            }
-            String stored = weights.metadata().get("aim4j_config");
-            AimConfig hints = stored == null ? null : AimConfig.fromJson(new ObjectMapper().readTree(stored), "stored");
-            return AimWeights.inferConfig(weights.tensors(), hints);
-        }
-        if (AimConfig.presetNames().contains(spec)) {
-            return AimConfig.preset(spec);
-        }
-        Path f = Path.of(spec);
-        if (!Files.isRegularFile(f)) {
-            throw new IllegalArgumentException("--model " + spec + " is neither a preset nor a config file");
-        }
-        JsonNode json = spec.endsWith(".py") ? new ObjectMapper().readTree(ai.aim4j.interop.python.PythonConfigs.evaluateToJson(f))
-                : new ObjectMapper().readTree(f.toFile());
-        return json.has("decoder") ? PretrainConfig.fromJson(json, f.getFileName().toString()).trunk()
-                : AimConfig.fromJson(json, f.getFileName().toString());
     }
 }

@@ -62,6 +62,22 @@ class ProbeAndEvalTest {
         assertEquals(best.get("test_top1").asDouble(), ev.get("top1").asDouble(), 1e-9);
         assertTrue(ev.get("top5").asDouble() >= ev.get("top1").asDouble());
         assertTrue(Files.size(dir.resolve("eval/confusion.png")) > 1000);
+
+        // Whole-dataset feature export: Arrow feature shards with the dataset's ids and labels, in its order.
+        CliRun f = CliRun.of("features", "--weights", trunk.toString(), "--config", dir.resolve("model.json").toString(), "--data",
+                dir.resolve("test").toString(), "--out", dir.resolve("exported").toString());
+        assertEquals(0, f.code(), f.err());
+        try (var features = ai.aim4j.arrow.ShardSet.open(dir.resolve("exported")); var images = ai.aim4j.arrow.ShardSet.open(dir.resolve("test"))) {
+            assertEquals(images.size(), features.size());
+            java.util.Map<Long, Integer> labels = new java.util.HashMap<>();
+            for (long i = 0; i < images.size(); i++) {
+                labels.put(images.id(i), images.label(i));
+            }
+            for (long i = 0; i < features.size(); i++) {
+                assertEquals(labels.get(features.id(i)), features.label(i));
+            }
+            assertEquals(4L * 16 * 32, features.features(0).byteSize());
+        }
     }
 
     @Test
