@@ -69,6 +69,10 @@ final class ProbeCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0")
     long seed;
 
+    @Option(names = "--augment", defaultValue = "none", description = "none (features cached once), rrc or rrc+jitter (the trunk runs"
+            + " per batch on augmented images; held-out and test parts are never augmented)")
+    String augment;
+
     @Option(names = "--cache-features", description = "store the trunk's features as Arrow shards in OUT/features and reuse them"
             + " on the next run with the same trunk, data and split (e.g. another grid)")
     boolean cacheFeatures;
@@ -91,7 +95,13 @@ final class ProbeCommand implements Callable<Integer> {
                 }
             }
             ProbeEngine.Settings s = new ProbeEngine.Settings(out, epochs, batch, grid, holdout, trainLimit, testLimit, seed,
-                    Math.max(1, Runtime.getRuntime().availableProcessors() - 1), cacheFeatures);
+                    Math.max(1, Runtime.getRuntime().availableProcessors() - 1), cacheFeatures, augment);
+            if (!List.of("none", "rrc", "rrc+jitter").contains(augment)) {
+                throw new IllegalArgumentException("--augment takes none, rrc or rrc+jitter");
+            }
+            if (pixels && s.augmented()) {
+                throw new IllegalArgumentException("the raw-pixel baseline takes no augmentation");
+            }
             ObjectNode r = pixels ? ProbeEngine.runPixels(config, train, test, s, System.err)
                     : ProbeEngine.run(config, trunk, weights == null ? "random (seed " + seed + ")" : weights.toString(), train, test, s, System.err);
             System.out.printf("%-10s %-10s %12s %12s%n", "lr", "wd", "held-out", "test");

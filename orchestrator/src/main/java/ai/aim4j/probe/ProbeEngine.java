@@ -1,7 +1,13 @@
 package ai.aim4j.probe;
 
 import ai.aim4j.arrow.AtomicFiles;
+import ai.aim4j.arrow.Batch;
+import ai.aim4j.arrow.BatchLoader;
 import ai.aim4j.arrow.ShardSet;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
 import ai.aim4j.model.Aim;
 import ai.aim4j.model.AimConfig;
 import ai.aim4j.model.AimWeights;
@@ -31,7 +37,12 @@ import java.util.Map;
 public final class ProbeEngine {
     /** What a probe run is asked to do. */
     public record Settings(Path out, int epochs, int batch, List<ProbeTrainer.GridPoint> grid, double holdout, long trainLimit,
-                           long testLimit, long seed, int threads, boolean cacheFeatures) {}
+                           long testLimit, long seed, int threads, boolean cacheFeatures, String augment) {
+        /** Whether the training part is augmented (and so streamed through the trunk). */
+        public boolean augmented() {
+            return !augment.equals("none");
+        }
+    }
 
     private ProbeEngine() {}
 
@@ -42,12 +53,15 @@ public final class ProbeEngine {
                 : NamedTensors.inMemory(Initializer.materialize(config, AimWeights.Parts.TRUNK, s.seed()));
         long t0 = System.nanoTime();
         FeatureCache[] caches;
+        if (s.augmented()) {
+            return runAugmented(config, weights, trunkName, train, test, s, log);
+        }
         Map<String, Object> key = cacheKey(config, trunkName, train, test, s);
         caches = s.cacheFeatures() ? readCaches(s.out(), key) : null;
         if (caches == null) {
             try (Aim aim = Aim.load(config, weights, DataType.FLOAT32, trunkName, true)) {
                 caches = caches(s, train, test, config, (data, route, limits) -> FeatureCache.compute(aim, data,
-                        ModelInput.transform(config, data, "none", false), route, limits, 256, s.threads()));
+                        ModelInput.transform(config, data, "none", false), route, limits, 256, s.threads()), true);
             }
             if (s.cacheFeatures()) {
                 writeCaches(caches, s.out(), key, train, test);
@@ -56,17 +70,57 @@ public final class ProbeEngine {
             log.printf("features: reusing the cache in %s%n", s.out().resolve("features"));
         }
         return train(caches, trunkName, config, s, (System.nanoTime() - t0) / 1e9, log,
-                () -> new ProbeTrainer(config, s.grid(), s.seed(), 0.05));
+                () -> new ProbeTrainer(config, s.grid(), s.seed(), 0.05), null);
+    }
+
+    /**
+     * With augmentation every training image is new each time it is seen, so the trunk runs per batch
+     * (once for all heads); the held-out and test parts are still featurized once, without augmentation.
+     */
+    private static ObjectNode runAugmented(AimConfig config, NamedTensors weights, String trunkName, ShardSet train, ShardSet test, Settings s,
+                                           PrintStream log) throws IOException {
+        try (Aim aim = Aim.load(config, weights, DataType.FLOAT32, trunkName, true)) {
+            long t0 = System.nanoTime();
+            FeatureCache[] caches = caches(s, train, test, config, (data, route, limits) -> FeatureCache.compute(aim, data,
+                    ModelInput.transform(config, data, "none", false), route, limits, 256, s.threads()), false);
+            double featureSeconds = (System.nanoTime() - t0) / 1e9;
+            int deepest = java.util.Arrays.stream(config.probeLayers()).max().orElseThrow();
+            return train(caches, trunkName, config, s, featureSeconds, log, () -> new ProbeTrainer(config, s.grid(), s.seed(), 0.05),
+                    trainer -> {
+                        long size = Math.min(train.size(), s.trainLimit());
+                        long total = (long) Math.ceil((double) s.epochs() * size / s.batch());
+                        var schedules = trainer.schedules(total);
+                        try (BatchLoader loader = new BatchLoader(train, new ai.aim4j.arrow.Sampler(train.size(), s.seed(), 0, 1),
+                                new ai.aim4j.arrow.Sampler.Cursor(0, 0), s.batch(), ModelInput.transform(config, train, s.augment(), true),
+                                s.seed(), s.threads(), 2, false, w -> log.println("aim4j: " + w))) {
+                            for (long step = 0; step < total; step++) {
+                                try (Batch b = loader.next(); NDManager scope = NDManager.newBaseManager()) {
+                                    int[] keep = java.util.stream.IntStream.range(0, b.size())
+                                            .filter(i -> !isHeldOut(b.ids()[i], s.holdout())).toArray();
+                                    if (keep.length == 0) {
+                                        continue;
+                                    }
+                                    int[] sh = b.shape();
+                                    NDArray x = scope.create(b.buffer(), new Shape(sh[0], sh[1], sh[2], sh[3]), DataType.FLOAT32)
+                                            .get(new NDIndex("{}", scope.create(java.util.Arrays.stream(keep).asLongStream().toArray())));
+                                    int[] labels = java.util.Arrays.stream(keep).map(i -> b.labels()[i]).toArray();
+                                    NDArray features = aim.averageProbeFeatures(aim.extractFeatures(x, deepest, null));
+                                    trainer.step(features, scope.create(labels), schedules, step);
+                                }
+                            }
+                        }
+                    });
+        }
     }
 
     /** The raw-pixel baseline: softmax regression on the model's normalized input pixels, same splits and protocol. */
     public static ObjectNode runPixels(AimConfig config, ShardSet train, ShardSet test, Settings s, PrintStream log) throws IOException {
         long t0 = System.nanoTime();
         FeatureCache[] caches = caches(s, train, test, config, (data, route, limits) -> FeatureCache.pixels(data,
-                ModelInput.transform(config, data, "none", false), route, limits, 256, s.threads()));
+                ModelInput.transform(config, data, "none", false), route, limits, 256, s.threads()), true);
         int[] chw = ModelInput.transform(config, train, "none", false).outputShape();
         return train(caches, "raw pixels (softmax regression)", config, s, (System.nanoTime() - t0) / 1e9, log,
-                () -> new ProbeTrainer(s.grid(), 0.05, () -> new SoftmaxRegression(chw[0] * chw[1] * chw[2], config.numClasses())));
+                () -> new ProbeTrainer(s.grid(), 0.05, () -> new SoftmaxRegression(chw[0] * chw[1] * chw[2], config.numClasses())), null);
     }
 
     private static final String[] PARTS = {"train", "held-out", "test"};
@@ -112,23 +166,35 @@ public final class ProbeEngine {
         FeatureCache[] apply(ShardSet data, java.util.function.LongToIntFunction route, long[] limits);
     }
 
-    /** Training part, held-out part (both from the training split, by id) and test split. */
-    private static FeatureCache[] caches(Settings s, ShardSet train, ShardSet test, AimConfig config, Extractor extract) {
-        long heldLimit = Math.max(1, (long) Math.ceil(s.trainLimit() * s.holdout() / (1 - s.holdout())));
-        FeatureCache[] parts = extract.apply(train, id -> isHeldOut(id, s.holdout()) ? 1 : 0, new long[] {s.trainLimit(), heldLimit});
+    /** Training part (unless streamed), held-out part (both from the training split, by id) and test split. */
+    private static FeatureCache[] caches(Settings s, ShardSet train, ShardSet test, AimConfig config, Extractor extract, boolean trainPart) {
+        long heldLimit = Math.max(1, (long) Math.ceil(Math.min(s.trainLimit(), train.size()) * s.holdout() / (1 - s.holdout())));
+        FeatureCache[] parts = extract.apply(train, id -> isHeldOut(id, s.holdout()) ? 1 : 0,
+                new long[] {trainPart ? s.trainLimit() : 0, heldLimit});
         FeatureCache eval = extract.apply(test, id -> 0, new long[] {s.testLimit()})[0];
         return new FeatureCache[] {parts[0], parts[1], eval};
     }
 
+    /** Training that does not use the cached training part (augmentation streams its own images). */
+    private interface Streamed {
+        void train(ProbeTrainer trainer) throws IOException;
+    }
+
+    /** Trains ({@code streamed} null: on the cached training part), then evaluates, chooses and saves. */
     private static ObjectNode train(FeatureCache[] caches, String trunkName, AimConfig config, Settings s, double featureSeconds,
-                                    PrintStream log, java.util.function.Supplier<ProbeTrainer> trainers) throws IOException {
+                                    PrintStream log, java.util.function.Supplier<ProbeTrainer> trainers, Streamed streamed) throws IOException {
         FeatureCache fit = caches[0];
         FeatureCache held = caches[1];
         FeatureCache eval = caches[2];
-        log.printf("features: %d train, %d held-out, %d test images (%.1f s)%n", fit.rows(), held.rows(), eval.rows(), featureSeconds);
+        log.printf("features: %s, %d held-out, %d test images (%.1f s)%n", streamed == null ? fit.rows() + " train"
+                : "training images streamed through the trunk with augmentation", held.rows(), eval.rows(), featureSeconds);
         try (fit; held; eval; ProbeTrainer trainer = trainers.get()) {
             long t1 = System.nanoTime();
-            trainer.train(fit, s.epochs(), s.batch(), s.seed(), step -> { });
+            if (streamed == null) {
+                trainer.train(fit, s.epochs(), s.batch(), s.seed(), step -> { });
+            } else {
+                streamed.train(trainer);
+            }
             double trainSeconds = (System.nanoTime() - t1) / 1e9;
             List<double[]> onHeld = trainer.evaluate(held, 512);
             List<double[]> onTest = trainer.evaluate(eval, 512);
@@ -140,7 +206,8 @@ public final class ProbeEngine {
             }
             ObjectNode result = new ObjectMapper().createObjectNode();
             result.put("trunk", trunkName).put("probe_layers", java.util.Arrays.toString(config.probeLayers()))
-                    .put("train_images", fit.rows()).put("held_out_images", held.rows()).put("test_images", eval.rows())
+                    .put("train_images", fit.rows()).put("augment", s.augment()).put("held_out_images", held.rows())
+                    .put("test_images", eval.rows())
                     .put("epochs", s.epochs()).put("batch_size", s.batch()).put("feature_seconds", featureSeconds)
                     .put("train_seconds", trainSeconds).put("train_images_per_s_all_heads", (double) fit.rows() * s.epochs() / trainSeconds);
             ArrayNode grid = result.putArray("grid");

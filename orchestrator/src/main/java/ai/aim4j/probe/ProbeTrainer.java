@@ -51,35 +51,42 @@ public final class ProbeTrainer implements AutoCloseable {
     /** Trains every head for {@code epochs} over the cache, in a seeded order per epoch. */
     public void train(FeatureCache train, int epochs, int batch, long seed, java.util.function.LongConsumer progress) {
         int perEpoch = (train.rows() + batch - 1) / batch;
-        long total = (long) perEpoch * epochs;
-        List<LrSchedule> schedules = members.stream().map(m -> new LrSchedule(m.point().lr(), 0.0, 0.0, warmupFraction, total)).toList();
+        List<LrSchedule> schedules = schedules((long) perEpoch * epochs);
         long step = 0;
         for (int epoch = 0; epoch < epochs; epoch++) {
             int[] order = Sampler.permutation(train.rows(), seed, epoch);
             for (int from = 0; from < order.length; from += batch) {
                 int to = Math.min(order.length, from + batch);
                 try (NDManager scope = NDManager.newBaseManager()) {
-                    NDArray x = train.batch(order, from, to, scope);
                     int[] y = new int[to - from];
                     for (int i = from; i < to; i++) {
                         y[i - from] = train.label(order[i]);
                     }
-                    NDArray labels = scope.create(y);
-                    for (int k = 0; k < members.size(); k++) {
-                        Member m = members.get(k);
-                        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                            gc.backward(crossEntropy(m.head().forward(x, true), labels));
-                        }
-                        List<NDArray> grads = new ArrayList<>();
-                        m.head().parameters().values().forEach(p -> grads.add(p.getGradient()));
-                        GradClip.clip(grads, 3.0);
-                        grads.forEach(NDArray::close);
-                        m.optimizer().step(schedules.get(k).at(step));
-                        m.optimizer().zeroGradients();
-                    }
+                    step(train.batch(order, from, to, scope), scope.create(y), schedules, step);
                 }
                 progress.accept(++step);
             }
+        }
+    }
+
+    /** The schedules of the grid points over {@code total} steps. */
+    public List<LrSchedule> schedules(long total) {
+        return members.stream().map(m -> new LrSchedule(m.point().lr(), 0.0, 0.0, warmupFraction, total)).toList();
+    }
+
+    /** One step of every head on the same features {@code (B, N, D)} (computed once, without autograd). */
+    public void step(NDArray x, NDArray labels, List<LrSchedule> schedules, long step) {
+        for (int k = 0; k < members.size(); k++) {
+            Member m = members.get(k);
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                gc.backward(crossEntropy(m.head().forward(x, true), labels));
+            }
+            List<NDArray> grads = new ArrayList<>();
+            m.head().parameters().values().forEach(p -> grads.add(p.getGradient()));
+            GradClip.clip(grads, 3.0);
+            grads.forEach(NDArray::close);
+            m.optimizer().step(schedules.get(k).at(step));
+            m.optimizer().zeroGradients();
         }
     }
 

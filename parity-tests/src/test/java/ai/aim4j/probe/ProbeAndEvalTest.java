@@ -105,6 +105,20 @@ class ProbeAndEvalTest {
     }
 
     @Test
+    void augmentedProbingStreamsTrainingImagesThroughTheTrunk() throws IOException {
+        Path out = dir.resolve("augmented");
+        CliRun r = CliRun.of("probe", "--random-trunk", "--model", dir.resolve("model.json").toString(), "--data", dir.resolve("train").toString(),
+                "--val-data", dir.resolve("test").toString(), "--out", out.toString(), "--epochs", "8", "--batch-size", "64",
+                "--lr-grid", "3e-3", "--augment", "rrc", "--seed", "3");
+        assertEquals(0, r.code(), r.err());
+        JsonNode res = new ObjectMapper().readTree(out.resolve("results.json").toFile());
+        assertEquals("rrc", res.get("augment").asText());
+        assertEquals(0, res.get("train_images").asLong(), "nothing of the training part is cached");
+        assertEquals(300, res.get("test_images").asLong());
+        assertTrue(res.get("best").get("test_top1").asDouble() > 0.2, res.toString()); // chance is 0.1
+    }
+
+    @Test
     void theRawPixelBaselineUsesTheSameSplitsAndProtocol() throws IOException {
         Path out = dir.resolve("pixels");
         CliRun r = CliRun.of("probe", "--pixels", "--model", dir.resolve("model.json").toString(), "--data", dir.resolve("train").toString(),
