@@ -32,8 +32,9 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--probe-layers", description = "last, best or a list (must match how the head was trained)")
     String probeLayers;
 
-    @Option(names = "--data", required = true, description = "dataset (aim4j shards, Hugging Face folder or Arrow file)")
-    Path data;
+    @Option(names = "--data", required = true, description = "dataset: aim4j shards, a Hugging Face folder, an Arrow file, or"
+            + " imagefolder:DIR (class sub-folders of JPEG/PNG files, sharded into OUT/data first)")
+    String data;
 
     @Option(names = "--out", defaultValue = "eval", description = "output folder (default: ${DEFAULT-VALUE})")
     Path out;
@@ -55,7 +56,17 @@ final class EvalCommand implements Callable<Integer> {
         if (probeLayers != null) {
             config = config.withProbeLayers(config.resolveProbeLayers(probeLayers));
         }
-        try (Aim aim = Aim.load(config, tensors, DataType.FLOAT32, files.toString(), true); ShardSet set = ShardSet.open(data)) {
+        Path dataset;
+        if (data.startsWith("imagefolder:")) {
+            dataset = out.resolve("data");
+            try (var source = new ai.aim4j.arrow.source.ImageFolder(Path.of(data.substring("imagefolder:".length())), "eval")) {
+                ai.aim4j.arrow.DatasetWriter.write(source, dataset, (int) Math.max(1, Math.min(64, source.size() / 1000)), null,
+                        java.util.Map.of("from", data), n -> { });
+            }
+        } else {
+            dataset = Path.of(data);
+        }
+        try (Aim aim = Aim.load(config, tensors, DataType.FLOAT32, files.toString(), true); ShardSet set = ShardSet.open(dataset)) {
             if (!aim.hasHead()) {
                 throw new IllegalArgumentException(files + " holds no head.* weights: pass the head file with --head");
             }

@@ -157,6 +157,33 @@ class CliTest {
     }
 
     @Test
+    void evalReadsAnImageFolderDirectly() throws IOException {
+        Path folder = dir.resolve("folder");
+        for (int c = 0; c < 2; c++) {
+            java.nio.file.Files.createDirectories(folder.resolve("class" + c));
+            for (int i = 0; i < 3; i++) {
+                BufferedImage img = new BufferedImage(20, 24, BufferedImage.TYPE_INT_RGB);
+                for (int y = 0; y < 24; y++) {
+                    for (int x = 0; x < 20; x++) {
+                        img.setRGB(x, y, c == 0 ? 0x102030 * (x % 4) : 0xff00 + y);
+                    }
+                }
+                ImageIO.write(img, "png", folder.resolve("class" + c + "/" + i + ".png").toFile());
+            }
+        }
+        Path model = dir.resolve("m.json");
+        Files.writeString(model, "{\"img_size\": 16, \"patch_size\": 4, \"embed_dim\": 32, \"num_blocks\": 1, \"num_heads\": 2,"
+                + " \"probe_layers\": [0], \"num_classes\": 2}");
+        Path weights = dir.resolve("m.safetensors");
+        assertEquals(0, run("init", "--config", model.toString(), "--out", weights.toString()).code());
+        CliRun r = run("eval", "--weights", weights.toString(), "--model", model.toString(), "--data", "imagefolder:" + folder,
+                "--out", dir.resolve("ev").toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("6 images"), r.out());
+        assertTrue(Files.exists(dir.resolve("ev/eval.json")));
+    }
+
+    @Test
     void badInputGetsAClearErrorAndANonZeroExit() throws IOException {
         Path junk = dir.resolve("junk.safetensors");
         Files.write(junk, new byte[] {9, 0, 0, 0, 0, 0, 0, 0, '{'});
