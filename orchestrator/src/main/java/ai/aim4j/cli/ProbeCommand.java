@@ -51,10 +51,10 @@ final class ProbeCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "256")
     int batch;
 
-    @Option(names = "--lr-grid", split = ",", defaultValue = "1e-3", description = "learning rates (default: ${DEFAULT-VALUE})")
+    @Option(names = {"--lr-grid", "--lr"}, split = ",", defaultValue = "1e-3", description = "learning rates (default: ${DEFAULT-VALUE})")
     List<Double> lrs;
 
-    @Option(names = "--wd-grid", split = ",", defaultValue = "0.05", description = "weight decays (default: ${DEFAULT-VALUE})")
+    @Option(names = {"--wd-grid", "--wd"}, split = ",", defaultValue = "0.05", description = "weight decays (default: ${DEFAULT-VALUE})")
     List<Double> wds;
 
     @Option(names = "--holdout", defaultValue = "0.1", description = "fraction of --data held out to choose the grid point")
