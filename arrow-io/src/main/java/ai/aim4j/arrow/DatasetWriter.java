@@ -55,17 +55,23 @@ public final class DatasetWriter {
             for (int k = 0; k < shards; k++) {
                 long from = n * k / shards;
                 long to = n * (k + 1) / shards;
-                List<Sample> rows = new ArrayList<>((int) (to - from));
-                for (long i = from; i < to; i++) {
-                    Sample s = source.get(i);
-                    rows.add(encoding == Encoding.PNG && source.encoding() == Encoding.RAW ? png(s, shape) : s);
-                    if (++done % 1024 == 0) {
-                        progress.accept(done);
+                long[] next = {from};
+                long[] firstId = {-1};
+                long[] count = {done};
+                ShardWriter.Samples samples = () -> {
+                    Sample s = source.get(next[0]++);
+                    if (firstId[0] < 0) {
+                        firstId[0] = s.id();
                     }
-                }
+                    if (++count[0] % 1024 == 0) {
+                        progress.accept(count[0]);
+                    }
+                    return encoding == Encoding.PNG && source.encoding() == Encoding.RAW ? png(s, shape) : s;
+                };
                 String name = String.format("shard-%05d-of-%05d.arrow", k, shards);
-                ShardWriter.Written w = ShardWriter.write(dir.resolve(name), schema, rows, allocator);
-                written.add(new Manifest.Shard(name, rows.size(), w.bytes(), w.sha256(), rows.getFirst().id()));
+                ShardWriter.Written w = ShardWriter.write(dir.resolve(name), schema, to - from, samples, allocator);
+                done = count[0];
+                written.add(new Manifest.Shard(name, to - from, w.bytes(), w.sha256(), firstId[0]));
             }
         }
         progress.accept(done);

@@ -36,7 +36,17 @@ public final class ShardWriter {
 
     private ShardWriter() {}
 
-    public static Written write(Path file, Schema schema, List<Sample> samples, BufferAllocator allocator) throws IOException {
+    /** Produces the samples of a shard in order, one at a time. */
+    @FunctionalInterface
+    public interface Samples {
+        Sample next() throws IOException;
+    }
+
+    /**
+     * Writes {@code count} samples pulled from {@code samples}, one record batch in memory at a time
+     * (a shard of any size streams through).
+     */
+    public static Written write(Path file, Schema schema, long count, Samples samples, BufferAllocator allocator) throws IOException {
         Encoding encoding = Encoding.valueOf(schema.getCustomMetadata().get(ShardSchema.META_ENCODING).toUpperCase(java.util.Locale.ROOT));
         MessageDigest sha = sha256();
         long[] bytes = {0};
@@ -45,8 +55,11 @@ public final class ShardWriter {
             try (VectorSchemaRoot root = VectorSchemaRoot.create(schema, allocator);
                  ArrowFileWriter writer = new ArrowFileWriter(root, null, hashing)) {
                 writer.start();
-                for (int start = 0; start < samples.size(); start += BATCH_ROWS) {
-                    List<Sample> batch = samples.subList(start, Math.min(samples.size(), start + BATCH_ROWS));
+                for (long start = 0; start < count; start += BATCH_ROWS) {
+                    List<Sample> batch = new java.util.ArrayList<>(BATCH_ROWS);
+                    for (long i = start; i < Math.min(count, start + BATCH_ROWS); i++) {
+                        batch.add(samples.next());
+                    }
                     fill(root, batch, encoding);
                     writer.writeBatch();
                 }
