@@ -55,9 +55,7 @@ public final class ModelOptions {
         } else if (config != null) {
             c = load(config);
         } else if (source != null) {
-            String stored = source.metadata().get("aim4j_config");
-            AimConfig hints = stored == null ? null : AimConfig.fromJson(new ObjectMapper().readTree(stored), "stored");
-            c = AimWeights.inferConfig(weights, hints);
+            c = trunk(null, source);
         } else {
             throw new IllegalArgumentException("choose a model with --preset NAME or --config FILE");
         }
@@ -80,14 +78,19 @@ public final class ModelOptions {
         if (AimConfig.presetNames().contains(spec)) {
             return AimConfig.preset(spec);
         }
+        JsonNode json = configJson(spec);
+        String name = Path.of(spec).getFileName().toString();
+        return json.has("decoder") ? PretrainConfig.fromJson(json, name).trunk() : AimConfig.fromJson(json, name);
+    }
+
+    /** A model config file as JSON: read, or for a {@code .py} file evaluated in the GraalPy sandbox. */
+    static JsonNode configJson(String spec) throws IOException {
         Path f = Path.of(spec);
         if (!Files.isRegularFile(f)) {
-            throw new IllegalArgumentException("--model " + spec + " is neither a preset nor a config file");
+            throw new IllegalArgumentException("--model " + spec + " is neither a preset (" + String.join(", ", AimConfig.presetNames())
+                    + ") nor a config file");
         }
-        JsonNode json = spec.endsWith(".py") ? new ObjectMapper().readTree(PythonConfigs.evaluateToJson(f))
-                : new ObjectMapper().readTree(f.toFile());
-        return json.has("decoder") ? PretrainConfig.fromJson(json, f.getFileName().toString()).trunk()
-                : AimConfig.fromJson(json, f.getFileName().toString());
+        return new ObjectMapper().readTree(spec.endsWith(".py") ? PythonConfigs.evaluateToJson(f) : Files.readString(f));
     }
 
     /** Reads a JSON config (a pre-training config gives its trunk), or evaluates a Python one in the GraalPy sandbox. */

@@ -1,13 +1,11 @@
 package ai.aim4j.cli;
 
-import ai.aim4j.interop.python.PythonConfigs;
 import ai.aim4j.model.AimConfig;
 import ai.aim4j.model.PretrainConfig;
 import ai.aim4j.train.PretrainEngine;
 import ai.aim4j.train.PretrainSettings;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -120,14 +118,6 @@ final class PretrainCommand implements Callable<Integer> {
         if (AimConfig.presetNames().contains(spec)) {
             return PretrainConfig.preset(spec);
         }
-        Path f = Path.of(spec);
-        if (!Files.isRegularFile(f)) {
-            throw new IllegalArgumentException("--model " + spec + " is neither a preset (" + String.join(", ", AimConfig.presetNames())
-                    + ") nor a config file");
-        }
-        if (spec.endsWith(".py")) {
-            return PretrainConfig.fromJson(new ObjectMapper().readTree(PythonConfigs.evaluateToJson(f)), f.getFileName().toString());
-        }
-        return PretrainConfig.fromJson(f);
+        return PretrainConfig.fromJson(ModelOptions.configJson(spec), Path.of(spec).getFileName().toString().replaceFirst("\\.(json|py)$", ""));
     }
 }

@@ -18,7 +18,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.HeatMapChart;
 import org.knowm.xchart.HeatMapChartBuilder;
 
@@ -120,12 +119,6 @@ public final class Evaluation {
         chart.getStyler().setShowValue(k <= 20);
         chart.addSeries("confusion", java.util.Arrays.stream(axis).boxed().toList(), java.util.Arrays.stream(axis).boxed().toList(),
                 java.util.Arrays.asList(heat));
-        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), ".confusion", ".png");
-        try {
-            BitmapEncoder.saveBitmap(chart, tmp.toString().replaceFirst("\\.png$", ""), BitmapEncoder.BitmapFormat.PNG);
-            AtomicFiles.writeBytes(file, Files.readAllBytes(tmp));
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        ai.aim4j.report.Charts.save(chart, file);
     }
 }

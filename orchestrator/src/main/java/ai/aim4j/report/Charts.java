@@ -41,7 +41,8 @@ public final class Charts {
         return chart;
     }
 
-    private static void save(XYChart chart, Path file) throws IOException {
+    /** Writes any XChart chart as a PNG, atomically. */
+    public static void save(org.knowm.xchart.internal.chartpart.Chart<?, ?> chart, Path file) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, ".chart", ".png");
