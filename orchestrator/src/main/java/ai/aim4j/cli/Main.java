@@ -4,11 +4,13 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code aim4j} command line. */
-@Command(name = "aim4j", mixinStandardHelpOptions = true, version = "aim4j 0.1.0",
+@Command(name = "aim4j", mixinStandardHelpOptions = true, version = "aim4j " + Main.VERSION,
         description = "Autoregressive Image Models (AIM) on the JVM, checked against the official numerics.",
-        subcommands = {DemoCommand.class, ShardCommand.class, PretrainCommand.class, ProbeCommand.class, EvalCommand.class, DataCommand.class, InspectCommand.class, ConvertCommand.class, ParityCommand.class, InitCommand.class,
+        subcommands = {DemoCommand.class, ReproduceCommand.class, ShardCommand.class, PretrainCommand.class, ProbeCommand.class, EvalCommand.class, DataCommand.class, InspectCommand.class, ConvertCommand.class, ParityCommand.class, InitCommand.class,
                 FeaturesCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
+    /** The project's version, as the launcher and reports show it. */
+    public static final String VERSION = "0.1.0";
 
     public static void main(String[] args) {
         System.exit(run(args));

@@ -59,6 +59,9 @@ final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--val-every", description = "steps between validations (default 100)")
     Long valEvery;
 
+    @Option(names = "--val-samples", description = "validation images scored each time (default 2000)")
+    Long valSamples;
+
     @Option(names = "--checkpoint-every", description = "steps between checkpoints (default 100)")
     Long checkpointEvery;
 
@@ -93,6 +96,7 @@ final class PretrainCommand implements Callable<Integer> {
         put(merged, "augment", augment);
         put(merged, "dtype", dtype);
         put(merged, "val_every", valEvery);
+        put(merged, "val_samples", valSamples);
         put(merged, "checkpoint_every", checkpointEvery);
         put(merged, "keep_checkpoints", keep);
         put(merged, "skip_nonfinite", skipNonfinite);

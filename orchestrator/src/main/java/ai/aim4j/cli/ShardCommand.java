@@ -4,6 +4,7 @@ import ai.aim4j.arrow.DatasetWriter;
 import ai.aim4j.arrow.Manifest;
 import ai.aim4j.arrow.ShardSchema.Encoding;
 import ai.aim4j.arrow.source.ImageSource;
+import ai.aim4j.arrow.source.Slice;
 import ai.aim4j.data.Sources;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -35,6 +36,10 @@ final class ShardCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "seed of the synthetic source (default: ${DEFAULT-VALUE})")
     long seed;
 
+    @Option(names = "--range", description = "only samples FROM:TO of the split (0-based, TO excluded), ids kept: e.g. a validation"
+            + " part held out of a training split")
+    String range;
+
     @Override
     public Integer call() throws Exception {
         Encoding encoding = encode == null ? null : switch (encode) {
@@ -48,8 +53,11 @@ final class ShardCommand implements Callable<Integer> {
         params.put("shards", shards);
         params.put("encode", encode == null ? "source" : encode);
         params.put("seed", seed);
+        if (range != null) {
+            params.put("range", range);
+        }
         long start = System.nanoTime();
-        try (ImageSource src = Sources.open(from, split, seed); Progress p = Progress.start("shard " + split, src.size(), "img")) {
+        try (ImageSource whole = Sources.open(from, split, seed); ImageSource src = range == null ? whole : slice(whole); Progress p = Progress.start("shard " + split, src.size(), "img")) {
             Manifest m = DatasetWriter.write(src, out, shards, encoding, params, p::stepTo);
             long bytes = m.shards().stream().mapToLong(Manifest.Shard::bytes).sum();
             p.close();
@@ -57,5 +65,17 @@ final class ShardCommand implements Callable<Integer> {
                     m.shards().size(), m.encoding(), bytes / 1e6, m.classNames().size(), (System.nanoTime() - start) / 1e9);
         }
         return 0;
+    }
+
+    private ImageSource slice(ImageSource whole) {
+        String[] ends = range.split(":", -1);
+        try {
+            if (ends.length == 2) {
+                return new Slice(whole, Long.parseLong(ends[0].strip()), Long.parseLong(ends[1].strip()), split);
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("--range takes FROM:TO (two integers), not '" + range + "'");
     }
 }

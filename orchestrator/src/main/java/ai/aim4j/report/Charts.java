@@ -16,23 +16,57 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 public final class Charts {
     private Charts() {}
 
+    /** How a series is drawn. */
+    public enum Style {
+        /** a line, no markers (curves) */
+        LINE,
+        /** markers only (scatter) */
+        POINTS,
+        /** a line through markers (a few measured points) */
+        LINE_AND_POINTS,
+        /** a dashed line, no markers (a reference level) */
+        DASHED
+    }
+
     /** One named series of points. */
-    public record Series(List<Double> x, List<Double> y) {}
+    public record Series(List<Double> x, List<Double> y, Style style) {
+        public Series(List<Double> x, List<Double> y) {
+            this(x, y, Style.LINE);
+        }
+    }
 
     /** Lines (e.g. loss curves, one per model size). */
     public static void lines(Path file, String title, String xLabel, String yLabel, SequencedMap<String, Series> series) throws IOException {
-        XYChart chart = chart(title, xLabel, yLabel);
-        series.forEach((name, s) -> chart.addSeries(name, s.x(), s.y()).setMarker(SeriesMarkers.NONE));
-        save(chart, file);
+        plot(file, title, xLabel, yLabel, restyle(series, Style.LINE), false);
     }
 
     /** Points (e.g. validation loss against probe accuracy, one colour per model size). */
     public static void scatter(Path file, String title, String xLabel, String yLabel, SequencedMap<String, Series> series) throws IOException {
+        plot(file, title, xLabel, yLabel, restyle(series, Style.POINTS), false);
+    }
+
+    /** Any mix of styles, each series drawn as its {@link Style} says; {@code logX} for a logarithmic x axis. */
+    public static void plot(Path file, String title, String xLabel, String yLabel, SequencedMap<String, Series> series, boolean logX)
+            throws IOException {
         XYChart chart = chart(title, xLabel, yLabel);
-        chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
         chart.getStyler().setMarkerSize(9);
-        series.forEach((name, s) -> chart.addSeries(name, s.x(), s.y()));
+        chart.getStyler().setXAxisLogarithmic(logX);
+        series.forEach((name, s) -> {
+            XYSeries x = chart.addSeries(name, s.x(), s.y());
+            switch (s.style()) {
+                case LINE -> x.setMarker(SeriesMarkers.NONE);
+                case POINTS -> x.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+                case LINE_AND_POINTS -> x.setMarker(SeriesMarkers.CIRCLE);
+                case DASHED -> x.setMarker(SeriesMarkers.NONE).setLineStyle(org.knowm.xchart.style.lines.SeriesLines.DASH_DASH);
+            }
+        });
         save(chart, file);
+    }
+
+    private static SequencedMap<String, Series> restyle(SequencedMap<String, Series> series, Style style) {
+        SequencedMap<String, Series> out = new java.util.LinkedHashMap<>();
+        series.forEach((name, s) -> out.put(name, new Series(s.x(), s.y(), style)));
+        return out;
     }
 
     private static XYChart chart(String title, String xLabel, String yLabel) {

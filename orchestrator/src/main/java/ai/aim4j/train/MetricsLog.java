@@ -1,6 +1,7 @@
 package ai.aim4j.train;
 
 import ai.aim4j.arrow.AtomicFiles;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -26,6 +27,20 @@ public final class MetricsLog {
     public void append(ObjectNode line) throws IOException {
         Files.writeString(file, JSON.writeValueAsString(line) + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
                 StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+    }
+
+    /** Every line, in order; none when the log does not exist yet. */
+    public List<JsonNode> read() throws IOException {
+        if (!Files.exists(file)) {
+            return List.of();
+        }
+        List<JsonNode> lines = new java.util.ArrayList<>();
+        for (String l : Files.readAllLines(file)) {
+            if (!l.isBlank()) {
+                lines.add(JSON.readTree(l));
+            }
+        }
+        return lines;
     }
 
     /**

@@ -80,20 +80,24 @@ public final class PretrainEngine {
                     step = loaded.step();
                     cursor = new Sampler.Cursor(loaded.state().path("cursor").path("epoch").asLong(),
                             loaded.state().path("cursor").path("position").asLong());
-                    metrics.truncateAfter(step);
                     log.accept("resuming from " + from + " (step " + step + ")");
                 }
+                // Lines past the starting step come from a run that died after it (or before its first checkpoint).
+                metrics.truncateAfter(step);
                 try (AimPretraining model = AimPretraining.create(config, weights, DataType.FLOAT32, from == null ? "init" : from.toString());
                      AdamW opt = new AdamW(model.parameters(), new AdamW.Hyper(s.beta1(), s.beta2(), s.eps(), s.weightDecay()),
                              new DecayGroups(DecayGroups.RECIPE_EXCLUDES));
                      BatchLoader loader = new BatchLoader(data, new Sampler(data.size(), s.seed(), 0, 1), cursor,
                              s.batchSize() / s.gradAccum(), transform(data, true), s.seed(), s.loaderThreads(), 4, false, log)) {
+                    // Timing stays out of the checkpoint (whose files are bit-identical across resumes): the log holds it.
+                    List<com.fasterxml.jackson.databind.JsonNode> logged = metrics.read();
+                    double elapsed = logged.isEmpty() ? 0 : logged.getLast().path("elapsed_s").asDouble();
                     if (loaded != null) {
                         opt.load(loaded.optimizer().tensors(), loaded.state().path("optimizer_steps").asLong());
                         loaded.close();
                         loaded = null;
                     }
-                    new Loop(model, opt, loader, val, store, metrics, total).run(step, cursor, progress);
+                    new Loop(model, opt, loader, val, store, metrics, total, elapsed).run(step, cursor, progress);
                 }
             } finally {
                 if (loaded != null) {
@@ -140,9 +144,14 @@ public final class PretrainEngine {
         private final long total;
         private final LrSchedule schedule;
         private final int tokens;
+        /** Seconds the run has taken up to its starting checkpoint (earlier sessions of a resumed run). */
+        private final double elapsedBefore;
+        private final long started = System.nanoTime();
         private long skipped;
 
-        Loop(AimPretraining model, AdamW opt, BatchLoader loader, ShardSet val, CheckpointStore store, MetricsLog metrics, long total) {
+        Loop(AimPretraining model, AdamW opt, BatchLoader loader, ShardSet val, CheckpointStore store, MetricsLog metrics, long total,
+             double elapsedBefore) {
+            this.elapsedBefore = elapsedBefore;
             this.model = model;
             this.opt = opt;
             this.loader = loader;
@@ -190,6 +199,8 @@ public final class PretrainEngine {
                 if (val != null && (done % s.valEvery() == 0 || done == total)) {
                     line.put("val_loss", validate());
                 }
+                double elapsed = elapsedBefore + (System.nanoTime() - started) / 1e9;
+                line.put("elapsed_s", elapsed);
                 metrics.append(line);
                 if (done % s.checkpointEvery() == 0 || done == total) {
                     ObjectNode state = metrics.line();

@@ -1,0 +1,75 @@
+package ai.aim4j.cli;
+
+import ai.aim4j.arrow.source.FashionMnist;
+import ai.aim4j.reproduce.Report;
+import ai.aim4j.reproduce.ReproducePlan;
+import ai.aim4j.reproduce.Reproduction;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code aim4j reproduce}: the paper's two findings at the scale of this machine, with a report. */
+@Command(name = "reproduce", mixinStandardHelpOptions = true,
+        description = "Reproduce AIM's findings (capacity scaling; loss tracks downstream accuracy): shard the data, pre-train several"
+                + " sizes, validate and probe every checkpoint, probe the final ones and two baselines, write OUT/report.md with"
+                + " figures and PASS/FAIL targets. Re-running the same command continues an interrupted reproduction.")
+final class ReproduceCommand implements Callable<Integer> {
+    @Parameters(index = "0", description = "fmnist (Fashion-MNIST) or synthetic (built in, no files needed)")
+    String dataset;
+
+    @Option(names = "--out", required = true, description = "reproduction folder")
+    Path out;
+
+    @Option(names = "--quick", description = "the few-minute version (smaller sizes, fewer steps, probe subsets)")
+    boolean quick;
+
+    @Option(names = "--sizes", split = ",", description = "trunk widths, smallest first, multiples of 32 (default: 96,192,384; quick 64,128,256)")
+    List<Integer> sizes;
+
+    @Option(names = "--steps", description = "pre-training steps of every size (default: the plan's)")
+    Long steps;
+
+    @Option(names = "--fmnist-dir", description = "Fashion-MNIST IDX files (default: ${DEFAULT-VALUE})")
+    Path fmnistDir = FashionMnist.DEFAULT_DIR;
+
+    @Override
+    public Integer call() throws Exception {
+        Report.Outcome outcome = run(dataset, quick, sizes, steps, out, fmnistDir);
+        System.out.print(outcome.summary());
+        System.out.println("report: " + outcome.report());
+        return outcome.passed() ? 0 : 1;
+    }
+
+    /** The reproduction of {@code dataset} (shared with {@code aim4j demo}). */
+    static Report.Outcome run(String dataset, boolean quick, List<Integer> sizes, Long steps, Path out, Path fmnistDir) throws Exception {
+        ReproducePlan plan = (quick ? ReproducePlan.quick(dataset) : ReproducePlan.full(dataset)).with(sizes, steps);
+        String source;
+        if (dataset.equals("fmnist")) {
+            if (!Files.isDirectory(fmnistDir)) {
+                throw new IllegalArgumentException("no Fashion-MNIST files in " + fmnistDir + " (install Debian's dataset-fashion-mnist,"
+                        + " pass --fmnist-dir DIR, or reproduce on the built-in synthetic dataset)");
+            }
+            source = "fashion-mnist:" + fmnistDir;
+        } else {
+            plan = plan.withImages(ReproducePlan.SYNTHETIC_TRAIN, ReproducePlan.SYNTHETIC_VAL, ReproducePlan.SYNTHETIC_TEST);
+            source = "synthetic:" + (plan.trainImages() + plan.valImages()) + "," + plan.image();
+        }
+        PrintStream log = System.err;
+        // Each step is a command line of its own; their tables go to the log so standard output holds the summary alone.
+        Reproduction.Cli cli = args -> {
+            PrintStream stdout = System.out;
+            System.setOut(log);
+            try {
+                return Main.run(args);
+            } finally {
+                System.setOut(stdout);
+            }
+        };
+        return new Reproduction(plan, out, source, cli, log, Main.VERSION).run();
+    }
+}
