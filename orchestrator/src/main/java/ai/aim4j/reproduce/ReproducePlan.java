@@ -115,7 +115,7 @@ public record ReproducePlan(
     /** The 90-minute reproduction on Fashion-MNIST (or the synthetic stand-in). */
     public static ReproducePlan full(String dataset) {
         return new ReproducePlan(dataset, false, 28, channels(dataset), 55_000, 5_000, 0, List.of(64, 128, 192), 6, 4, 256, 2,
-                700, 128, 1e-3, 4, 2_000,
+                800, 128, 1e-3, 4, 2_000,
                 new Probe(8_000, 4_000, 4, List.of(1e-2, 3e-2)),
                 new Probe(0, 0, 4, List.of(1e-2, 3e-2)), 0);
     }
@@ -123,7 +123,7 @@ public record ReproducePlan(
     /** The few-minute version: smaller and shallower sizes, fewer steps, probe subsets; same recipe and report. */
     public static ReproducePlan quick(String dataset) {
         return new ReproducePlan(dataset, true, 28, channels(dataset), 55_000, 5_000, 0, List.of(32, 64, 128), 4, 4, 128, 1,
-                200, 64, 2e-3, 3, 1_000,
+                400, 64, 2e-3, 3, 1_000,
                 new Probe(3_000, 2_000, 4, List.of(1e-2, 3e-2)),
                 new Probe(10_000, 4_000, 4, List.of(1e-2, 3e-2)), 0);
     }
