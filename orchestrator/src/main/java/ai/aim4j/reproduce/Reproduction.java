@@ -85,8 +85,7 @@ public final class Reproduction {
                             .put("val_loss", last.get("val_loss").asDouble())));
         }
         double sessionSeconds = (System.nanoTime() - t0) / 1e9;
-        Report report = new Report(plan, dir, data, runs, checkpoints, finals, random, pixels, sessionSeconds, version);
-        return report.write();
+        return new Report(new Findings(plan, data, runs, checkpoints, finals, random, pixels, sessionSeconds), dir, version).write();
     }
 
     /** Stores the plan, or checks that the stored one is the same: a folder holds one experiment. */

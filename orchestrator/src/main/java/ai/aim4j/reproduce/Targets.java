@@ -1,0 +1,48 @@
+package ai.aim4j.reproduce;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The reproduction's targets: the paper's two findings in numbers, the margins over both baselines,
+ * and the time budget. The quick run counts its own two (time, margin over the random trunk); the
+ * others are still measured and shown.
+ */
+final class Targets {
+    private Targets() {}
+
+    static List<Target> evaluate(Findings f) {
+        ReproducePlan plan = f.plan();
+        boolean full = !plan.quick();
+        List<Target> t = new ArrayList<>();
+        double[] losses = f.runs().stream().mapToDouble(Findings::finalValLoss).toArray();
+        boolean ordered = true;
+        List<String> shown = new ArrayList<>();
+        for (int i = 0; i < losses.length; i++) {
+            ordered &= i == 0 || losses[i] < losses[i - 1];
+            shown.add(String.format(Locale.ROOT, "%.4f", losses[i]));
+        }
+        t.add(new Target("Larger models reach lower final validation loss", "strictly ordered by size", String.join(" > ", shown), ordered,
+                full));
+        double rho = f.correlation();
+        t.add(new Target("Validation loss tracks probe accuracy (Spearman, all " + f.checkpoints().size() + " checkpoints)", "<= -0.80",
+                String.format(Locale.ROOT, "%.3f", rho), rho <= -0.8, full));
+        ObjectNode largest = f.finals().getLast();
+        double margin = 100 * (largest.get("test_top1").asDouble() - f.random().get("test_top1").asDouble());
+        double need = full ? 5 : 2;
+        t.add(new Target("Pre-trained beats the random trunk (" + ReproducePlan.sizeName(largest.get("width").asInt()) + ", final probes)",
+                String.format(Locale.ROOT, ">= %.0f points", need), String.format(Locale.ROOT, "%+.2f points (%s vs %s)", margin,
+                Report.pct(largest.get("test_top1")), Report.pct(f.random().get("test_top1"))), margin >= need, true));
+        ObjectNode best = f.bestFinal();
+        t.add(new Target("Best probe beats raw-pixel softmax regression", "> " + Report.pct(f.pixels().get("test_top1")),
+                Report.pct(best.get("test_top1")) + " (" + ReproducePlan.sizeName(best.get("width").asInt()) + ")",
+                best.get("test_top1").asDouble() > f.pixels().get("test_top1").asDouble(), full));
+        double minutes = f.workSeconds() / 60;
+        double limit = full ? 90 : 8;
+        t.add(new Target((full ? "Full" : "Quick") + " run time on this machine", String.format(Locale.ROOT, "<= %.0f min", limit),
+                String.format(Locale.ROOT, "%.1f min", minutes), minutes <= limit, true));
+        return t;
+    }
+}
