@@ -60,7 +60,7 @@ public final class ProbeEngine {
         caches = s.cacheFeatures() ? readCaches(s.out(), key) : null;
         if (caches == null) {
             try (Aim aim = Aim.load(config, weights, DataType.FLOAT32, trunkName, true)) {
-                caches = caches(s, train, test, config, (data, route, limits) -> FeatureCache.compute(aim, data,
+                caches = caches(s, train, test, config, log, (data, route, limits) -> FeatureCache.compute(aim, data,
                         ModelInput.transform(config, data, "none", false), route, limits, 256, s.threads()), true);
             }
             if (s.cacheFeatures()) {
@@ -81,7 +81,7 @@ public final class ProbeEngine {
                                            PrintStream log) throws IOException {
         try (Aim aim = Aim.load(config, weights, DataType.FLOAT32, trunkName, true)) {
             long t0 = System.nanoTime();
-            FeatureCache[] caches = caches(s, train, test, config, (data, route, limits) -> FeatureCache.compute(aim, data,
+            FeatureCache[] caches = caches(s, train, test, config, log, (data, route, limits) -> FeatureCache.compute(aim, data,
                     ModelInput.transform(config, data, "none", false), route, limits, 256, s.threads()), false);
             double featureSeconds = (System.nanoTime() - t0) / 1e9;
             int deepest = java.util.Arrays.stream(config.probeLayers()).max().orElseThrow();
@@ -116,7 +116,7 @@ public final class ProbeEngine {
     /** The raw-pixel baseline: softmax regression on the model's normalized input pixels, same splits and protocol. */
     public static ObjectNode runPixels(AimConfig config, ShardSet train, ShardSet test, Settings s, PrintStream log) throws IOException {
         long t0 = System.nanoTime();
-        FeatureCache[] caches = caches(s, train, test, config, (data, route, limits) -> FeatureCache.pixels(data,
+        FeatureCache[] caches = caches(s, train, test, config, log, (data, route, limits) -> FeatureCache.pixels(data,
                 ModelInput.transform(config, data, "none", false), route, limits, 256, s.threads()), true);
         int[] chw = ModelInput.transform(config, train, "none", false).outputShape();
         return train(caches, "raw pixels (softmax regression)", config, s, (System.nanoTime() - t0) / 1e9, log,
@@ -167,7 +167,9 @@ public final class ProbeEngine {
     }
 
     /** Training part (unless streamed), held-out part (both from the training split, by id) and test split. */
-    private static FeatureCache[] caches(Settings s, ShardSet train, ShardSet test, AimConfig config, Extractor extract, boolean trainPart) {
+    private static FeatureCache[] caches(Settings s, ShardSet train, ShardSet test, AimConfig config, PrintStream log, Extractor extract,
+                                         boolean trainPart) {
+        log.printf("features: computing, from %s and %s...%n", train.location(), test.location());
         long heldLimit = Math.max(1, (long) Math.ceil(Math.min(s.trainLimit(), train.size()) * s.holdout() / (1 - s.holdout())));
         FeatureCache[] parts = extract.apply(train, id -> isHeldOut(id, s.holdout()) ? 1 : 0,
                 new long[] {trainPart ? s.trainLimit() : 0, heldLimit});
@@ -191,7 +193,13 @@ public final class ProbeEngine {
         try (fit; held; eval; ProbeTrainer trainer = trainers.get()) {
             long t1 = System.nanoTime();
             if (streamed == null) {
-                trainer.train(fit, s.epochs(), s.batch(), s.seed(), step -> { });
+                long perEpoch = (fit.rows() + s.batch() - 1) / s.batch();
+                trainer.train(fit, s.epochs(), s.batch(), s.seed(), step -> {
+                    if (step % perEpoch == 0) {
+                        log.printf("probe: epoch %d of %d done (%d head(s), %.0f s)%n", step / perEpoch, s.epochs(), trainer.size(),
+                                (System.nanoTime() - t1) / 1e9);
+                    }
+                });
             } else {
                 streamed.train(trainer);
             }

@@ -66,8 +66,9 @@ public record ReproducePlan(
     /** Why the plan is what it is, for the report. */
     static final String RATIONALE = "on 28x28 images, 7x7 patches (16 tokens) cost a third of 4x4 patches (49 tokens) per step,"
             + " but a random trunk over 16 tokens is already a strong feature extractor (a random width-384 trunk probed at 85.2%,"
-            + " above raw pixels), which leaves pre-training little to show; over 49 tokens a random trunk's pooled features lose"
-            + " most of the image (about 77%), so 4x4 patches it is, and the widths are chosen for the budget: each doubling of"
+            + " above raw pixels at 84.5%), which leaves pre-training little to show; over 49 tokens a random trunk's pooled features"
+            + " lose more of the image (a random width-192 trunk: 81.2%), so 4x4 patches it is, and the widths are chosen for the"
+            + " budget: each doubling of"
             + " width costs about 3.5x per step and per probed image, and the largest size takes half of the pre-training time."
             + " Every size sees the same images (equal steps and batch), as in the paper's scaling study. The pixel head is"
             + " 128 wide with 2 blocks: the paper's 2048x12 head, or even a 256-wide one, costs more per token than the smaller"
