@@ -18,6 +18,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -90,7 +91,7 @@ public final class PretrainEngine {
                      BatchLoader loader = new BatchLoader(data, new Sampler(data.size(), s.seed(), 0, 1), cursor,
                              s.batchSize() / s.gradAccum(), transform(data, true), s.seed(), s.loaderThreads(), 4, false, log)) {
                     // Timing stays out of the checkpoint (whose files are bit-identical across resumes): the log holds it.
-                    List<com.fasterxml.jackson.databind.JsonNode> logged = metrics.read();
+                    List<JsonNode> logged = metrics.read();
                     double elapsed = logged.isEmpty() ? 0 : logged.getLast().path("elapsed_s").asDouble();
                     if (loaded != null) {
                         opt.load(loaded.optimizer().tensors(), loaded.state().path("optimizer_steps").asLong());
@@ -199,8 +200,7 @@ public final class PretrainEngine {
                 if (val != null && (done % s.valEvery() == 0 || done == total)) {
                     line.put("val_loss", validate());
                 }
-                double elapsed = elapsedBefore + (System.nanoTime() - started) / 1e9;
-                line.put("elapsed_s", elapsed);
+                line.put("elapsed_s", elapsedBefore + (System.nanoTime() - started) / 1e9);
                 metrics.append(line);
                 if (done % s.checkpointEvery() == 0 || done == total) {
                     ObjectNode state = metrics.line();
