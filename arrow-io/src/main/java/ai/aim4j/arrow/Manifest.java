@@ -1,5 +1,6 @@
 package ai.aim4j.arrow;
 
+import ai.aim4j.files.AtomicFiles;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.io.IOException;

@@ -1,16 +1,13 @@
 package ai.aim4j.arrow;
 
 import ai.aim4j.arrow.ShardSchema.Encoding;
+import ai.aim4j.files.Sha256;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.io.InputStream;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
@@ -302,11 +299,7 @@ public final class ShardSet implements AutoCloseable {
                 problems.add(f + ": missing");
                 continue;
             }
-            MessageDigest sha = ShardWriter.sha256();
-            try (InputStream in = new DigestInputStream(Files.newInputStream(f), sha)) {
-                in.transferTo(java.io.OutputStream.nullOutputStream());
-            }
-            String got = HexFormat.of().formatHex(sha.digest());
+            String got = Sha256.of(f);
             if (!got.equals(s.sha256())) {
                 problems.add(f + ": SHA-256 " + got + " differs from the manifest's " + s.sha256() + " (corrupted)");
             }

@@ -2,6 +2,8 @@ package ai.aim4j.arrow;
 
 import ai.aim4j.arrow.ShardSchema.Encoding;
 import ai.aim4j.arrow.source.Sample;
+import ai.aim4j.files.AtomicFiles;
+import ai.aim4j.files.Sha256;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -9,8 +11,6 @@ import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.BigIntVector;
@@ -48,7 +48,7 @@ public final class ShardWriter {
      */
     public static Written write(Path file, Schema schema, long count, Samples samples, BufferAllocator allocator) throws IOException {
         Encoding encoding = Encoding.valueOf(schema.getCustomMetadata().get(ShardSchema.META_ENCODING).toUpperCase(java.util.Locale.ROOT));
-        MessageDigest sha = sha256();
+        MessageDigest sha = Sha256.newDigest();
         long[] bytes = {0};
         AtomicFiles.write(file, ch -> {
             WritableByteChannel hashing = hashing(ch, sha, bytes);
@@ -66,7 +66,7 @@ public final class ShardWriter {
                 writer.end();
             }
         });
-        return new Written(bytes[0], HexFormat.of().formatHex(sha.digest()));
+        return new Written(bytes[0], Sha256.hex(sha));
     }
 
     private static void fill(VectorSchemaRoot root, List<Sample> batch, Encoding encoding) {
@@ -98,14 +98,6 @@ public final class ShardWriter {
             }
         }
         root.setRowCount(batch.size());
-    }
-
-    static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private static WritableByteChannel hashing(FileChannel ch, MessageDigest sha, long[] bytes) {

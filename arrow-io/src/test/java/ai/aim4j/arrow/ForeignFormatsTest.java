@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import ai.aim4j.arrow.ShardSchema.Encoding;
 import ai.aim4j.arrow.source.ImageFolder;
 import ai.aim4j.arrow.source.NpyImages;
+import ai.aim4j.files.NpyHeader;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;

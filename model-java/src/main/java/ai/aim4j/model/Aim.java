@@ -1,13 +1,13 @@
 package ai.aim4j.model;
 
 import ai.aim4j.model.AimWeights.Parts;
-import ai.aim4j.model.io.HostTensor;
-import ai.aim4j.model.io.NamedTensors;
 import ai.aim4j.model.layers.AttentionPoolingProbe;
 import ai.aim4j.model.layers.Params;
 import ai.aim4j.model.layers.PrefixCausalMask;
 import ai.aim4j.model.layers.SinCos2d;
 import ai.aim4j.model.layers.Trunk;
+import ai.aim4j.model.tensor.HostTensor;
+import ai.aim4j.model.tensor.NamedTensors;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;

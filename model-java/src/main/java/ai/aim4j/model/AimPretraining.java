@@ -1,11 +1,11 @@
 package ai.aim4j.model;
 
-import ai.aim4j.model.io.HostTensor;
 import ai.aim4j.model.layers.Params;
 import ai.aim4j.model.layers.PixelHead;
 import ai.aim4j.model.layers.PrefixCausalMask;
 import ai.aim4j.model.layers.SinCos2d;
 import ai.aim4j.model.layers.Trunk;
+import ai.aim4j.model.tensor.HostTensor;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -80,7 +80,7 @@ public final class AimPretraining implements AutoCloseable {
     }
 
     /**
-     * Builds the model from internal-named tensors (see {@link ai.aim4j.model.io.L3mLayout} for
+     * Builds the model from internal-named tensors (see {@link ai.aim4j.model.naming.L3mLayout} for
      * ml-l3m checkpoints), copying them into memory of its own. Strict: missing, unexpected and
      * mis-shaped keys are listed in one error.
      */

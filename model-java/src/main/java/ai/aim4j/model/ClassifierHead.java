@@ -1,6 +1,6 @@
 package ai.aim4j.model;
 
-import ai.aim4j.model.io.HostTensor;
+import ai.aim4j.model.tensor.HostTensor;
 import ai.djl.ndarray.NDArray;
 import java.util.SequencedMap;
 

@@ -1,9 +1,9 @@
 package ai.aim4j.model;
 
 import ai.aim4j.model.AimWeights.Parts;
-import ai.aim4j.model.io.DType;
-import ai.aim4j.model.io.HostTensor;
-import ai.aim4j.model.io.TensorSource;
+import ai.aim4j.model.tensor.DType;
+import ai.aim4j.model.tensor.HostTensor;
+import ai.aim4j.model.tensor.TensorSource;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

@@ -1,6 +1,6 @@
 package ai.aim4j.model;
 
-import ai.aim4j.model.io.HostTensor;
+import ai.aim4j.model.tensor.HostTensor;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.aim4j.model.AimWeights.Parts;
-import ai.aim4j.model.io.NamedTensors;
+import ai.aim4j.model.tensor.NamedTensors;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;

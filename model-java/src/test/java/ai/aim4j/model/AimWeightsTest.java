@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.aim4j.model.AimWeights.Parts;
-import ai.aim4j.model.io.HostTensor;
+import ai.aim4j.model.tensor.HostTensor;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.LinkedHashMap;
 import java.util.SequencedMap;
@@ -38,7 +38,7 @@ class AimWeightsTest {
         AimConfig c = small();
         SequencedMap<String, HostTensor> t = new LinkedHashMap<>(Initializer.materialize(c, Parts.TRUNK_AND_HEAD, 1));
         t.remove(AimWeights.BN_TRACKED);
-        t.put("trunk.blocks.0.attn.attn_mask", new HostTensor(ai.aim4j.model.io.DType.BOOL, new long[] {1, 16, 16},
+        t.put("trunk.blocks.0.attn.attn_mask", new HostTensor(ai.aim4j.model.tensor.DType.BOOL, new long[] {1, 16, 16},
                 java.lang.foreign.Arena.ofAuto().allocate(256)));
         AimWeights.check(c, Parts.TRUNK_AND_HEAD, t, "prefix-causal.pth", false);
         t.put("head2.linear.weight", HostTensor.ofFloats(new long[] {1}, new float[1]));

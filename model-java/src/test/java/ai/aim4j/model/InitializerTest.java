@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.aim4j.model.AimWeights.Parts;
-import ai.aim4j.model.io.HostTensor;
+import ai.aim4j.model.tensor.HostTensor;
 import java.util.Arrays;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -2,7 +2,7 @@ package ai.aim4j.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import ai.aim4j.model.io.HostTensor;
+import ai.aim4j.model.tensor.HostTensor;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;

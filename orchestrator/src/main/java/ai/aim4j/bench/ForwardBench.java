@@ -5,7 +5,7 @@ import ai.aim4j.model.AimConfig;
 import ai.aim4j.model.AimFlops;
 import ai.aim4j.model.AimWeights;
 import ai.aim4j.model.Initializer;
-import ai.aim4j.model.io.NamedTensors;
+import ai.aim4j.model.tensor.NamedTensors;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;

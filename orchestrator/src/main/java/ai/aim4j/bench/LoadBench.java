@@ -2,7 +2,7 @@ package ai.aim4j.bench;
 
 import ai.aim4j.model.Aim;
 import ai.aim4j.model.AimConfig;
-import ai.aim4j.model.io.NamedTensors;
+import ai.aim4j.model.tensor.NamedTensors;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;

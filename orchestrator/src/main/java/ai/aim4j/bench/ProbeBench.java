@@ -7,7 +7,7 @@ import ai.aim4j.model.Aim;
 import ai.aim4j.model.AimConfig;
 import ai.aim4j.model.AimWeights;
 import ai.aim4j.model.Initializer;
-import ai.aim4j.model.io.NamedTensors;
+import ai.aim4j.model.tensor.NamedTensors;
 import ai.aim4j.probe.FeatureCache;
 import ai.aim4j.probe.ProbeTrainer;
 import ai.aim4j.train.ModelInput;

@@ -3,7 +3,7 @@ package ai.aim4j.cli;
 import ai.aim4j.arrow.ShardSet;
 import ai.aim4j.model.Aim;
 import ai.aim4j.model.AimConfig;
-import ai.aim4j.model.io.NamedTensors;
+import ai.aim4j.model.tensor.NamedTensors;
 import ai.aim4j.probe.Evaluation;
 import ai.aim4j.weights.WeightFiles;
 import ai.djl.ndarray.types.DataType;

@@ -3,7 +3,7 @@ package ai.aim4j.cli;
 import ai.aim4j.model.AimConfig;
 import ai.aim4j.model.AimWeights;
 import ai.aim4j.model.Initializer;
-import ai.aim4j.model.io.SafeTensors;
+import ai.aim4j.weights.SafeTensors;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;

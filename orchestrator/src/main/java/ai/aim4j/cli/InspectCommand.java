@@ -2,8 +2,8 @@ package ai.aim4j.cli;
 
 import ai.aim4j.model.AimConfig;
 import ai.aim4j.model.AimWeights;
-import ai.aim4j.model.io.HostTensor;
-import ai.aim4j.model.io.NamedTensors;
+import ai.aim4j.model.tensor.HostTensor;
+import ai.aim4j.model.tensor.NamedTensors;
 import ai.aim4j.weights.WeightFiles;
 import ai.aim4j.weights.WeightFormat;
 import java.nio.file.Path;

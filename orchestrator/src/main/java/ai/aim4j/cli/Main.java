@@ -1,7 +1,7 @@
 package ai.aim4j.cli;
 
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** The {@code aim4j} command line. */
 @Command(name = "aim4j", mixinStandardHelpOptions = true, version = "aim4j " + Main.VERSION,

@@ -2,12 +2,11 @@ package ai.aim4j.cli;
 
 import ai.aim4j.arrow.ShardSet;
 import ai.aim4j.model.AimConfig;
-import ai.aim4j.model.io.NamedTensors;
+import ai.aim4j.model.tensor.NamedTensors;
 import ai.aim4j.probe.ProbeEngine;
 import ai.aim4j.probe.ProbeTrainer;
 import ai.aim4j.weights.WeightFiles;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.util.ArrayList;

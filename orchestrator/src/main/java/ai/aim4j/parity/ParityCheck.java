@@ -2,9 +2,9 @@ package ai.aim4j.parity;
 
 import ai.aim4j.model.Aim;
 import ai.aim4j.model.AimConfig;
-import ai.aim4j.model.io.HostTensor;
-import ai.aim4j.model.io.NamedTensors;
-import ai.aim4j.model.io.Npz;
+import ai.aim4j.model.tensor.HostTensor;
+import ai.aim4j.model.tensor.NamedTensors;
+import ai.aim4j.weights.Npz;
 import ai.aim4j.weights.WeightFiles;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;

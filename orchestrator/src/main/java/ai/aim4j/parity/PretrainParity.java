@@ -2,14 +2,14 @@ package ai.aim4j.parity;
 
 import ai.aim4j.model.AimPretraining;
 import ai.aim4j.model.PretrainConfig;
-import ai.aim4j.model.io.HostTensor;
-import ai.aim4j.model.io.L3mLayout;
-import ai.aim4j.model.io.NamedTensors;
-import ai.aim4j.model.io.Npz;
+import ai.aim4j.model.naming.L3mLayout;
 import ai.aim4j.model.optim.AdamW;
 import ai.aim4j.model.optim.DecayGroups;
 import ai.aim4j.model.optim.GradClip;
 import ai.aim4j.model.optim.LrSchedule;
+import ai.aim4j.model.tensor.HostTensor;
+import ai.aim4j.model.tensor.NamedTensors;
+import ai.aim4j.weights.Npz;
 import ai.aim4j.weights.WeightFiles;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -162,7 +162,7 @@ public final class PretrainParity {
     /** Gradients for every parameter under ml-l3m names: the stored ones, zeros where the fixture omitted a tensor. */
     private static SequencedMap<String, HostTensor> l3mGrads(Map<String, HostTensor> grads, AimPretraining m) {
         SequencedMap<String, HostTensor> shapes = new LinkedHashMap<>();
-        m.parameters().forEach((k, p) -> shapes.put(k, new HostTensor(ai.aim4j.model.io.DType.F32, p.getShape().getShape(),
+        m.parameters().forEach((k, p) -> shapes.put(k, new HostTensor(ai.aim4j.model.tensor.DType.F32, p.getShape().getShape(),
                 java.lang.foreign.Arena.ofAuto().allocate(Math.max(p.getShape().size() * 4, 1)).asSlice(0, p.getShape().size() * 4))));
         SequencedMap<String, HostTensor> out = new LinkedHashMap<>();
         for (var e : L3mLayout.fromInternal(shapes).entrySet()) {

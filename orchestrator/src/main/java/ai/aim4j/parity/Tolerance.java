@@ -1,5 +1,6 @@
 package ai.aim4j.parity;
 
+
 /**
  * Every numeric tolerance of the parity checks, with its reason. Most are absolute bounds scaled to
  * the reference tensor's largest magnitude, because element-wise relative errors explode near zero.

@@ -1,10 +1,10 @@
 package ai.aim4j.probe;
 
-import ai.aim4j.arrow.AtomicFiles;
 import ai.aim4j.arrow.Batch;
 import ai.aim4j.arrow.BatchLoader;
 import ai.aim4j.arrow.Sampler;
 import ai.aim4j.arrow.ShardSet;
+import ai.aim4j.files.AtomicFiles;
 import ai.aim4j.model.Aim;
 import ai.aim4j.train.ModelInput;
 import ai.djl.ndarray.NDArray;

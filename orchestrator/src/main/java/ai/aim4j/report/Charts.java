@@ -1,6 +1,6 @@
 package ai.aim4j.report;
 
-import ai.aim4j.arrow.AtomicFiles;
+import ai.aim4j.files.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

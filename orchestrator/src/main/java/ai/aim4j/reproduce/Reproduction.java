@@ -1,7 +1,7 @@
 package ai.aim4j.reproduce;
 
-import ai.aim4j.arrow.AtomicFiles;
 import ai.aim4j.arrow.Manifest;
+import ai.aim4j.files.AtomicFiles;
 import ai.aim4j.model.AimConfig;
 import ai.aim4j.model.AimWeights;
 import ai.aim4j.model.PretrainConfig;

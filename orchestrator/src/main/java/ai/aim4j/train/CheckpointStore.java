@@ -1,9 +1,9 @@
 package ai.aim4j.train;
 
-import ai.aim4j.arrow.AtomicFiles;
-import ai.aim4j.model.io.HostTensor;
-import ai.aim4j.model.io.NamedTensors;
-import ai.aim4j.model.io.SafeTensors;
+import ai.aim4j.files.AtomicFiles;
+import ai.aim4j.model.tensor.HostTensor;
+import ai.aim4j.model.tensor.NamedTensors;
+import ai.aim4j.weights.SafeTensors;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;

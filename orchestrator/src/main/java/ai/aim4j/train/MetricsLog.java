@@ -1,6 +1,6 @@
 package ai.aim4j.train;
 
-import ai.aim4j.arrow.AtomicFiles;
+import ai.aim4j.files.AtomicFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -1,19 +1,19 @@
 package ai.aim4j.train;
 
-import ai.aim4j.arrow.AtomicFiles;
 import ai.aim4j.arrow.Batch;
 import ai.aim4j.arrow.BatchLoader;
 import ai.aim4j.arrow.Sampler;
 import ai.aim4j.arrow.ShardSet;
 import ai.aim4j.arrow.transform.Transform;
+import ai.aim4j.files.AtomicFiles;
 import ai.aim4j.model.AimPretraining;
 import ai.aim4j.model.Initializer;
 import ai.aim4j.model.PretrainConfig;
-import ai.aim4j.model.io.HostTensor;
-import ai.aim4j.model.io.L3mLayout;
+import ai.aim4j.model.naming.L3mLayout;
 import ai.aim4j.model.optim.AdamW;
 import ai.aim4j.model.optim.DecayGroups;
 import ai.aim4j.model.optim.LrSchedule;
+import ai.aim4j.model.tensor.HostTensor;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.aim4j.model.io.HostTensor;
-import ai.aim4j.model.io.NamedTensors;
-import ai.aim4j.model.io.Npy;
+import ai.aim4j.model.tensor.HostTensor;
+import ai.aim4j.model.tensor.NamedTensors;
+import ai.aim4j.weights.Npy;
 import ai.aim4j.weights.WeightFiles;
 import java.awt.image.BufferedImage;
 import java.io.IOException;

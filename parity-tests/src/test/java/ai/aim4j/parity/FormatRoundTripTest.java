@@ -3,9 +3,9 @@ package ai.aim4j.parity;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import ai.aim4j.model.io.FlaxMsgpack;
-import ai.aim4j.model.io.HostTensor;
-import ai.aim4j.model.io.NamedTensors;
+import ai.aim4j.model.tensor.HostTensor;
+import ai.aim4j.model.tensor.NamedTensors;
+import ai.aim4j.weights.FlaxMsgpack;
 import ai.aim4j.weights.WeightFiles;
 import ai.aim4j.weights.WeightFormat;
 import java.io.IOException;

@@ -6,8 +6,8 @@ import ai.aim4j.model.Aim;
 import ai.aim4j.model.AimConfig;
 import ai.aim4j.model.AimWeights;
 import ai.aim4j.model.Initializer;
-import ai.aim4j.model.io.HostTensor;
-import ai.aim4j.model.io.NamedTensors;
+import ai.aim4j.model.tensor.HostTensor;
+import ai.aim4j.model.tensor.NamedTensors;
 import ai.aim4j.weights.WeightFiles;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -34,7 +34,7 @@ class ModelVariantsTest {
         AimConfig official = AimConfig.fromJson(Fixtures.shipped("tiny-gray").resolve("config.json"));
         AimConfig withBias = AimConfig.fromJson(((com.fasterxml.jackson.databind.node.ObjectNode) official.toJson()).put("use_bias", true), "bias");
         try (NamedTensors w = WeightFiles.read(Fixtures.shipped("tiny-gray").resolve("weights.safetensors"));
-             NamedTensors inputs = ai.aim4j.model.io.Npz.read(Fixtures.shipped("tiny-gray").resolve("inputs.npz"));
+             NamedTensors inputs = ai.aim4j.weights.Npz.read(Fixtures.shipped("tiny-gray").resolve("inputs.npz"));
              NDManager m = NDManager.newBaseManager()) {
             SequencedMap<String, HostTensor> zero = new LinkedHashMap<>(w.tensors());
             AimWeights.shapes(withBias, AimWeights.Parts.TRUNK_AND_HEAD).forEach((k, s) -> {

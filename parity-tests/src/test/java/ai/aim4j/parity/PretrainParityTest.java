@@ -31,14 +31,14 @@ class PretrainParityTest {
     void aPretrainingCheckpointServesTheInferenceModelWithTheSameTrunkNumerics() throws IOException {
         Path dir = Fixtures.shipped("pretrain-small");
         ai.aim4j.model.PretrainConfig config = ai.aim4j.model.PretrainConfig.fromJson(dir.resolve("config.json"));
-        var inputs = ai.aim4j.model.io.Npz.read(dir.resolve("inputs.npz")).tensors();
-        var outputs = ai.aim4j.model.io.Npz.read(dir.resolve("outputs.npz")).tensors();
+        var inputs = ai.aim4j.weights.Npz.read(dir.resolve("inputs.npz")).tensors();
+        var outputs = ai.aim4j.weights.Npz.read(dir.resolve("outputs.npz")).tensors();
         // ml-l3m names and split q/k/v in, ml-aim's fused layout and names out; the pixel head is ignored.
         try (var weights = ai.aim4j.weights.WeightFiles.read(dir.resolve("weights.safetensors"));
              var aim = ai.aim4j.model.Aim.load(config.trunk(), weights, ai.djl.ndarray.types.DataType.FLOAT32, "pretrain-small");
              var scope = ai.djl.ndarray.NDManager.newBaseManager()) {
             var blocks = aim.extractFeatures(inputs.get("images").toNDArray(scope), -1, inputs.get("prefix_mask").toNDArray(scope));
-            var tokens = ai.aim4j.model.io.HostTensor.fromNDArray(aim.postTrunkNorm(blocks.getLast()));
+            var tokens = ai.aim4j.model.tensor.HostTensor.fromNDArray(aim.postTrunkNorm(blocks.getLast()));
             ParityRow r = ParityCheck.row("weights.safetensors", "float32", "trunk_tokens", "trunk_tokens_f64", tokens,
                     outputs.get("trunk_tokens_f64"), Tolerance.FLOAT32);
             assertTrue(r.passed(), r.toString());

@@ -1,7 +1,7 @@
 package ai.aim4j.arrow.source;
 
 import ai.aim4j.arrow.DatasetInfo;
-import ai.aim4j.arrow.NpyHeader;
+import ai.aim4j.files.NpyHeader;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

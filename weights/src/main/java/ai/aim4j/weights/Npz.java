@@ -1,0 +1,67 @@
+package ai.aim4j.weights;
+
+import ai.aim4j.files.AtomicFiles;
+import ai.aim4j.model.tensor.HostTensor;
+import ai.aim4j.model.tensor.NamedTensors;
+import ai.aim4j.model.tensor.TensorSource;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.Channels;
+import java.nio.file.Path;
+import java.util.Enumeration;
+import java.util.LinkedHashMap;
+import java.util.SequencedMap;
+import java.util.zip.CRC32;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipException;
+import java.util.zip.ZipFile;
+import java.util.zip.ZipOutputStream;
+
+/** NumPy {@code .npz} archives ({@code np.savez} and {@code np.savez_compressed}): named .npy arrays in a zip. */
+public final class Npz {
+    private Npz() {}
+
+    /** Reads every array; names lose their {@code .npy} suffix, as {@code np.load} presents them. */
+    public static NamedTensors read(Path file) throws IOException {
+        SequencedMap<String, HostTensor> arrays = new LinkedHashMap<>();
+        try (ZipFile zip = new ZipFile(file.toFile())) {
+            Enumeration<? extends ZipEntry> entries = zip.entries();
+            while (entries.hasMoreElements()) {
+                ZipEntry e = entries.nextElement();
+                if (e.isDirectory() || !e.getName().endsWith(".npy")) {
+                    continue;
+                }
+                byte[] bytes;
+                try (InputStream in = zip.getInputStream(e)) {
+                    bytes = in.readAllBytes();
+                }
+                String name = e.getName().substring(0, e.getName().length() - 4);
+                arrays.put(name, Npy.parse(Path.of(file + ":" + e.getName()), bytes));
+            }
+        } catch (ZipException e) {
+            throw new CheckpointFormatException(file, "not a readable .npz archive (" + e.getMessage() + "; truncated?)", e);
+        }
+        return NamedTensors.inMemory(arrays);
+    }
+
+    /** Writes an uncompressed archive (as {@code np.savez} does), atomically. */
+    public static void write(Path file, SequencedMap<String, ? extends TensorSource> arrays) throws IOException {
+        AtomicFiles.write(file, ch -> {
+            ZipOutputStream zip = new ZipOutputStream(Channels.newOutputStream(ch));
+            for (var e : arrays.entrySet()) {
+                byte[] bytes = Npy.toBytes(e.getValue());
+                ZipEntry entry = new ZipEntry(e.getKey() + ".npy");
+                entry.setMethod(ZipEntry.STORED);
+                entry.setSize(bytes.length);
+                CRC32 crc = new CRC32();
+                crc.update(bytes);
+                entry.setCrc(crc.getValue());
+                zip.putNextEntry(entry);
+                zip.write(bytes);
+                zip.closeEntry();
+            }
+            zip.finish();
+            zip.flush();
+        });
+    }
+}

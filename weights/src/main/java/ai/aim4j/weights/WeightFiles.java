@@ -1,0 +1,108 @@
+package ai.aim4j.weights;
+
+import ai.aim4j.model.naming.FlaxLayout;
+import ai.aim4j.model.naming.L3mLayout;
+import ai.aim4j.model.tensor.DType;
+import ai.aim4j.model.tensor.HostTensor;
+import ai.aim4j.model.tensor.NamedTensors;
+import ai.aim4j.weights.FlaxMsgpack;
+import ai.aim4j.weights.Npz;
+import ai.aim4j.weights.PthCheckpoint;
+import ai.aim4j.weights.PthReader;
+import ai.aim4j.weights.PthTensor;
+import ai.aim4j.weights.SafeTensors;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SequencedMap;
+
+/**
+ * Reads and writes model weights in every supported format, always presenting them under ml-aim's
+ * PyTorch state-dict names and layouts (Flax files are renamed and transposed on the way in and out).
+ */
+public final class WeightFiles {
+    private WeightFiles() {}
+
+    /**
+     * Reads one weights file under aim4j's internal (ml-aim) names: Flax files are renamed and
+     * transposed, ml-l3m training checkpoints renamed with q/k/v fused.
+     */
+    public static NamedTensors read(Path file) throws IOException {
+        NamedTensors t = switch (WeightFormat.of(file)) {
+            case SAFETENSORS -> SafeTensors.read(file);
+            case PTH -> readPth(file, null);
+            case FLAX_MSGPACK -> fromFlax(file, FlaxMsgpack.read(file));
+            case FLAX_NPZ -> fromFlax(file, Npz.read(file));
+        };
+        if (L3mLayout.isL3m(t.tensors())) {
+            try {
+                return t.withTensors(L3mLayout.toInternal(t.tensors()));
+            } catch (IllegalArgumentException e) {
+                t.close();
+                throw new IOException(file + ": " + e.getMessage(), e);
+            }
+        }
+        return t;
+    }
+
+    /**
+     * Reads several files as one (a released {@code *_backbone.pth} with a {@code *_head_*.pth});
+     * a key in two files is an error.
+     */
+    public static NamedTensors read(List<Path> files) throws IOException {
+        if (files.size() == 1) {
+            return read(files.getFirst());
+        }
+        List<NamedTensors> parts = new ArrayList<>();
+        try {
+            for (Path f : files) {
+                parts.add(read(f));
+            }
+            return NamedTensors.merge(parts, files.stream().map(Path::toString).toList());
+        } catch (IOException | RuntimeException e) {
+            parts.forEach(NamedTensors::close);
+            throw e;
+        }
+    }
+
+    /** Reads a PyTorch checkpoint, its state dict optionally nested under {@code key}. */
+    public static NamedTensors readPth(Path file, String key) throws IOException {
+        PthCheckpoint ckpt = PthReader.read(file, key);
+        try {
+            SequencedMap<String, HostTensor> out = new LinkedHashMap<>();
+            for (var e : ckpt.tensors().entrySet()) {
+                PthTensor t = e.getValue();
+                DType dtype = DType.fromTorchStorage(t.storageType()).orElseThrow(() ->
+                        new IOException(file + ": tensor " + e.getKey() + " has unsupported storage " + t.storageType()));
+                out.put(e.getKey(), HostTensor.strided(dtype, t.shape(), t.strides(), t.storage()));
+            }
+            return new NamedTensors(out, Map.of(), ckpt);
+        } catch (IOException | RuntimeException e) {
+            ckpt.close();
+            throw e;
+        }
+    }
+
+    private static NamedTensors fromFlax(Path file, NamedTensors flax) throws IOException {
+        try {
+            return flax.withTensors(FlaxLayout.toTorch(flax.tensors()));
+        } catch (IllegalArgumentException e) {
+            flax.close();
+            throw new IOException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Writes PyTorch-named tensors in {@code format} (PyTorch's own pickle format is read-only). */
+    public static void write(Path file, WeightFormat format, SequencedMap<String, HostTensor> tensors) throws IOException {
+        switch (format) {
+            case SAFETENSORS -> SafeTensors.write(file, tensors, Map.of("format", "pt"));
+            case FLAX_MSGPACK -> FlaxMsgpack.write(file, FlaxLayout.fromTorch(tensors));
+            case FLAX_NPZ -> Npz.write(file, FlaxLayout.fromTorch(tensors));
+            case PTH -> throw new IOException(file + ": writing .pth is not supported (it would need Python's pickle);"
+                    + " write .safetensors, which PyTorch loads with safetensors.torch.load_file");
+        }
+    }
+}
