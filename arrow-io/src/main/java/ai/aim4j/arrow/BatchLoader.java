@@ -9,6 +9,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -16,6 +17,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
@@ -105,10 +107,12 @@ public final class BatchLoader implements AutoCloseable {
     /** Which samples a batch holds, fixed when drawn. */
     private record Plan(int[] indices, long[] epochs, Sampler.Cursor after) {}
 
+    /** The next batch's samples; none for a rank that has no samples (its batches are empty). */
     private Plan draw() {
-        int[] idx = new int[batchSize];
-        long[] epochs = new long[batchSize];
-        for (int i = 0; i < batchSize; i++) {
+        int size = order.hasNext() ? batchSize : 0;
+        int[] idx = new int[size];
+        long[] epochs = new long[size];
+        for (int i = 0; i < size; i++) {
             epochs[i] = order.cursor().epoch();
             idx[i] = order.next();
         }
@@ -123,11 +127,22 @@ public final class BatchLoader implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
-        int[] labels = new int[batchSize];
-        long[] ids = new long[batchSize];
-        long[] epochs = new long[batchSize];
+        try {
+            return fill(plan, buf);
+        } catch (RuntimeException | Error e) {
+            // A batch that fails gives its buffer back: otherwise a few failures would leave the loader none to fill.
+            buffers.add(buf);
+            throw e;
+        }
+    }
+
+    private Batch fill(Plan plan, MemorySegment buf) {
+        int size = plan.indices().length;
+        int[] labels = new int[size];
+        long[] ids = new long[size];
+        long[] epochs = new long[size];
         int n = 0;
-        for (int i = 0; i < batchSize; i++) {
+        for (int i = 0; i < size; i++) {
             long row = plan.indices()[i];
             ShardSet.Row located = data.row(row);
             long id = located.id();
@@ -136,7 +151,6 @@ public final class BatchLoader implements AutoCloseable {
                 image = decode(located);
             } catch (IOException | RuntimeException e) {
                 if (strict) {
-                    buffers.add(buf);
                     throw new IllegalStateException(data.location() + ": sample " + id + " (row " + row + ") cannot be decoded: " + e.getMessage(), e);
                 }
                 undecodable.incrementAndGet();
@@ -144,14 +158,18 @@ public final class BatchLoader implements AutoCloseable {
                 continue;
             }
             SplittableRandom rng = new SplittableRandom(mix(seed, plan.epochs()[i], id));
-            transform.apply(image, rng, buf, n * imageBytes);
+            try {
+                transform.apply(image, rng, buf, n * imageBytes);
+            } catch (RuntimeException e) {
+                throw new IllegalStateException(data.location() + ": sample " + id + " (row " + row + ") cannot be transformed: " + e.getMessage(), e);
+            }
             labels[n] = located.label();
             ids[n] = id;
             epochs[n] = plan.epochs()[i];
             n++;
         }
-        return new Batch(buf, outputShape, n, java.util.Arrays.copyOf(labels, n), java.util.Arrays.copyOf(ids, n),
-                java.util.Arrays.copyOf(epochs, n), batchSize - n, plan.after(), buffers::add);
+        return new Batch(buf, outputShape, n, Arrays.copyOf(labels, n), Arrays.copyOf(ids, n), Arrays.copyOf(epochs, n), size - n,
+                plan.after(), buffers::add);
     }
 
     static long mix(long seed, long epoch, long id) {
@@ -174,7 +192,7 @@ public final class BatchLoader implements AutoCloseable {
         if (pool != null) {
             pool.shutdownNow();
             try {
-                pool.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+                pool.awaitTermination(10, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

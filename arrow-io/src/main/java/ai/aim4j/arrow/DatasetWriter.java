@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.LongConsumer;
 import javax.imageio.ImageIO;
@@ -78,7 +79,7 @@ public final class DatasetWriter {
         Map<String, Object> createdBy = new LinkedHashMap<>(params);
         createdBy.put("tool", "aim4j shard");
         Manifest m = new Manifest(Integer.parseInt(ShardSchema.VERSION), source.info().split(), source.info().source(),
-                encoding.name().toLowerCase(java.util.Locale.ROOT), encoding == Encoding.RAW || encoding == Encoding.FEATURES ? shape : null,
+                encoding.name().toLowerCase(Locale.ROOT), encoding == Encoding.RAW || encoding == Encoding.FEATURES ? shape : null,
                 source.info().classNames(), n, written, createdBy);
         m.write(dir);
         return m;

@@ -3,6 +3,7 @@ package ai.aim4j.arrow;
 import ai.aim4j.files.AtomicFiles;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JacksonException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -45,7 +46,7 @@ public record Manifest(
             m = Json.MAPPER.readValue(Files.readString(f), Manifest.class);
         } catch (NoSuchFileException e) {
             throw new IOException(dir + ": no " + FILE + " (not a sharded dataset, or an interrupted 'shard' run)", e);
-        } catch (com.fasterxml.jackson.core.JacksonException e) {
+        } catch (JacksonException e) {
             throw new IOException(f + ": unreadable manifest: " + e.getOriginalMessage(), e);
         }
         if (m.shards() == null || m.shards().isEmpty()) {

@@ -1,5 +1,6 @@
 package ai.aim4j.arrow;
 
+import java.util.NoSuchElementException;
 import java.util.SplittableRandom;
 
 /**
@@ -7,7 +8,8 @@ import java.util.SplittableRandom;
  * dataset, a function of {@code (seed, epoch)} only; rank {@code r} of {@code W} takes positions
  * {@code r, r + W, r + 2W, ...} of it. Every sample is delivered exactly once per epoch across the
  * ranks, with no padding and no drops: when {@code W} does not divide the size, the first
- * {@code size mod W} ranks get one sample more. A {@link Cursor} names the next sample to deliver, so
+ * {@code size mod W} ranks get one sample more (a rank of a world larger than the dataset gets none,
+ * and its batches are empty). A {@link Cursor} names the next sample to deliver, so
  * a resumed run continues with exactly the sample an uninterrupted one would have seen next.
  */
 public final class Sampler {
@@ -84,8 +86,16 @@ public final class Sampler {
             this.position = start.position();
         }
 
+        /** Whether this rank has samples at all (a rank of a world larger than the dataset may have none). */
+        public boolean hasNext() {
+            return perEpoch() > 0;
+        }
+
         /** The next dataset index. */
         public int next() {
+            if (perEpoch() == 0) {
+                throw new NoSuchElementException("rank " + rank + " of " + world + " has no samples of a dataset of " + size);
+            }
             if (position == perEpoch()) {
                 epoch++;
                 position = 0;

@@ -3,6 +3,7 @@ package ai.aim4j.arrow;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
@@ -82,7 +83,7 @@ public final class ShardSchema {
         m.put(META_CLASSES, Json.write(info.classNames()));
         m.put(META_SPLIT, info.split());
         m.put(META_SOURCE, info.source());
-        m.put(META_ENCODING, encoding.name().toLowerCase(java.util.Locale.ROOT));
+        m.put(META_ENCODING, encoding.name().toLowerCase(Locale.ROOT));
         return m;
     }
 

@@ -11,7 +11,9 @@ import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.FixedSizeBinaryVector;
@@ -47,7 +49,7 @@ public final class ShardWriter {
      * (a shard of any size streams through).
      */
     public static Written write(Path file, Schema schema, long count, Samples samples, BufferAllocator allocator) throws IOException {
-        Encoding encoding = Encoding.valueOf(schema.getCustomMetadata().get(ShardSchema.META_ENCODING).toUpperCase(java.util.Locale.ROOT));
+        Encoding encoding = Encoding.valueOf(schema.getCustomMetadata().get(ShardSchema.META_ENCODING).toUpperCase(Locale.ROOT));
         MessageDigest sha = Sha256.newDigest();
         long[] bytes = {0};
         AtomicFiles.write(file, ch -> {
@@ -56,7 +58,7 @@ public final class ShardWriter {
                  ArrowFileWriter writer = new ArrowFileWriter(root, null, hashing)) {
                 writer.start();
                 for (long start = 0; start < count; start += BATCH_ROWS) {
-                    List<Sample> batch = new java.util.ArrayList<>(BATCH_ROWS);
+                    List<Sample> batch = new ArrayList<>(BATCH_ROWS);
                     for (long i = start; i < Math.min(count, start + BATCH_ROWS); i++) {
                         batch.add(samples.next());
                     }

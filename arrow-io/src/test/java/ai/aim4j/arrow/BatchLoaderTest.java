@@ -3,22 +3,30 @@ package ai.aim4j.arrow;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.aim4j.arrow.ShardSchema.Encoding;
+import ai.aim4j.arrow.source.ImageSource;
+import ai.aim4j.arrow.source.Sample;
 import ai.aim4j.arrow.source.Synthetic;
+import ai.aim4j.arrow.transform.Image;
 import ai.aim4j.arrow.transform.Normalization;
 import ai.aim4j.arrow.transform.PretrainTransform;
 import ai.aim4j.arrow.transform.ToTensor;
 import ai.aim4j.arrow.transform.Transform;
+import com.sun.management.ThreadMXBean;
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -119,7 +127,7 @@ class BatchLoaderTest {
 
     @Test
     void steadyStateStreamingAllocatesLittleHeap() throws IOException {
-        var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        var threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
         try (ShardSet set = ShardSet.open(raw);
              BatchLoader loader = new BatchLoader(set, new Sampler(set.size(), 1, 0, 1), new Sampler.Cursor(0, 0), 64,
                      new ToTensor(20, 20, Normalization.IMAGENET), 5, 0, 0, true, w -> { })) {
@@ -143,7 +151,7 @@ class BatchLoaderTest {
 
     @Test
     void undecodableImagesAreSkippedOrFatalWhenStrict() throws IOException {
-        var bad = new ai.aim4j.arrow.source.ImageSource() {
+        var bad = new ImageSource() {
             final Synthetic good = new Synthetic(40, 20, 3, "train");
 
             public DatasetInfo info() {
@@ -162,9 +170,9 @@ class BatchLoaderTest {
                 return null;
             }
 
-            public ai.aim4j.arrow.source.Sample get(long i) throws IOException {
-                ai.aim4j.arrow.source.Sample s = DatasetWriter.png(good.get(i), good.rawShape());
-                return i % 10 == 3 ? new ai.aim4j.arrow.source.Sample(i, s.label(), new byte[] {1, 2, 3}, "broken.png") : s;
+            public Sample get(long i) throws IOException {
+                Sample s = DatasetWriter.png(good.get(i), good.rawShape());
+                return i % 10 == 3 ? new Sample(i, s.label(), new byte[] {1, 2, 3}, "broken.png") : s;
             }
         };
         Path data = dir.resolve("broken");
@@ -185,6 +193,52 @@ class BatchLoaderTest {
                      new ToTensor(20, 20, Normalization.IMAGENET), 0, 0, 1, true, w -> { })) {
             IllegalStateException e = assertThrows(IllegalStateException.class, loader::next);
             assertTrue(e.getMessage().contains("cannot be decoded"), e.getMessage());
+        }
+    }
+
+    /** A transform that fails on every image. */
+    private static final class Failing implements Transform {
+        @Override
+        public int[] outputShape() {
+            return new int[] {3, 20, 20};
+        }
+
+        @Override
+        public void apply(Image image, SplittableRandom rng, MemorySegment out, long offset) {
+            throw new IllegalArgumentException("no such transform today");
+        }
+    }
+
+    @Test
+    void aFailingTransformGivesItsBufferBackAndNamesTheSample() {
+        // Two buffers without threads, prefetch + 2 with them: a loader that kept the buffers of failed batches would block
+        // on the third (or fifth) batch forever instead of failing again.
+        for (int threads : new int[] {0, 2}) {
+            assertTimeoutPreemptively(Duration.ofSeconds(20), () -> {
+                try (ShardSet set = ShardSet.open(raw);
+                     BatchLoader loader = new BatchLoader(set, new Sampler(set.size(), 0, 0, 1), new Sampler.Cursor(0, 0), 8, new Failing(), 0,
+                             threads, 1, true, w -> { })) {
+                    for (int i = 0; i < 6; i++) {
+                        IllegalStateException e = assertThrows(IllegalStateException.class, loader::next);
+                        assertTrue(e.getMessage().contains(raw.toString()) && e.getMessage().contains("cannot be transformed")
+                                && e.getMessage().contains("no such transform today"), e.getMessage());
+                    }
+                }
+            });
+        }
+    }
+
+    @Test
+    void aRankWithoutSamplesGetsEmptyBatches() throws IOException {
+        try (ShardSet set = ShardSet.open(raw);
+             BatchLoader loader = new BatchLoader(set, new Sampler(set.size(), 0, 203, 204), new Sampler.Cursor(0, 0), 8,
+                     new ToTensor(20, 20, Normalization.IMAGENET), 0, 1, 2, true, w -> { })) {
+            for (int i = 0; i < 3; i++) {
+                try (Batch b = loader.next()) {
+                    assertEquals(0, b.size());
+                    assertEquals(0, b.skipped());
+                }
+            }
         }
     }
 }

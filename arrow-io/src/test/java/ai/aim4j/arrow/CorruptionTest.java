@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.aim4j.arrow.source.ImageSource;
+import ai.aim4j.arrow.source.Sample;
 import ai.aim4j.arrow.source.Synthetic;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -75,7 +77,7 @@ class CorruptionTest {
     void reShardingRemovesTheOldManifestFirst() throws IOException {
         // A source that fails half-way: the folder must not keep a manifest describing other shards.
         Synthetic good = new Synthetic(300, 16, 1, "train");
-        var failing = new ai.aim4j.arrow.source.ImageSource() {
+        var failing = new ImageSource() {
             public DatasetInfo info() {
                 return good.info();
             }
@@ -92,7 +94,7 @@ class CorruptionTest {
                 return good.rawShape();
             }
 
-            public ai.aim4j.arrow.source.Sample get(long i) throws IOException {
+            public Sample get(long i) throws IOException {
                 if (i == 200) {
                     throw new IOException("disk on fire");
                 }

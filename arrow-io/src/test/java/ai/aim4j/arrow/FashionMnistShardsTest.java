@@ -6,8 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.aim4j.arrow.source.FashionMnist;
+import ai.aim4j.arrow.transform.Normalization;
+import ai.aim4j.arrow.transform.ToTensor;
 import java.io.IOException;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -61,17 +64,17 @@ class FashionMnistShardsTest {
     private static void assertStreamEqualsIdx(Path shards, Path images, Path labels) throws IOException {
         byte[] px = IdxFiles.payload(images, 3);
         byte[] lab = IdxFiles.payload(labels, 1);
-        var identity = new ai.aim4j.arrow.transform.Normalization(new float[] {0f}, new float[] {1f / 255f});
+        var identity = new Normalization(new float[] {0f}, new float[] {1f / 255f});
         boolean[] seen = new boolean[lab.length];
         try (ShardSet set = ShardSet.open(shards)) {
             for (int rank = 0; rank < 2; rank++) {
                 Sampler sampler = new Sampler(set.size(), 7, rank, 2);
                 int[] order = sampler.epochOrder(0);
                 try (BatchLoader loader = new BatchLoader(set, sampler, new Sampler.Cursor(0, 0), 1000,
-                        new ai.aim4j.arrow.transform.ToTensor(28, 28, identity), 0, 2, 2, true, w -> { })) {
+                        new ToTensor(28, 28, identity), 0, 2, 2, true, w -> { })) {
                     for (int b = 0; b < 5; b++) {
                         try (Batch batch = loader.next()) {
-                            float[] got = batch.pixels().toArray(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.nativeOrder()));
+                            float[] got = batch.pixels().toArray(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.nativeOrder()));
                             for (int i = 0; i < batch.size(); i++) {
                                 int id = (int) batch.ids()[i];
                                 assertEquals(order[b * 1000 + i], id);

@@ -9,12 +9,17 @@ import ai.aim4j.arrow.source.NpyImages;
 import ai.aim4j.files.NpyHeader;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import javax.imageio.ImageIO;
@@ -45,7 +50,7 @@ class ForeignFormatsTest {
                 img.setRGB(x, y, rgb + x);
             }
         }
-        var out = new java.io.ByteArrayOutputStream();
+        var out = new ByteArrayOutputStream();
         ImageIO.write(img, "png", out);
         return out.toByteArray();
     }
@@ -81,7 +86,7 @@ class ForeignFormatsTest {
 
     @Test
     void readsAHuggingFaceSaveToDiskFolder() throws IOException {
-        List<byte[]> images = new java.util.ArrayList<>();
+        List<byte[]> images = new ArrayList<>();
         long[] labels = new long[12];
         for (int i = 0; i < 12; i++) {
             images.add(png(5 + i, 4, 0x102030 * (i + 1)));
@@ -129,7 +134,7 @@ class ForeignFormatsTest {
         Path a = write("nhwc.npy", "|u1", new long[] {n, h, w, 3}, nhwc);
         Path b = write("nchw.npy", "|u1", new long[] {n, 3, h, w}, nchw);
         byte[] lab = new byte[n * 8];
-        java.nio.ByteBuffer.wrap(lab).order(java.nio.ByteOrder.LITTLE_ENDIAN).asLongBuffer().put(new long[] {4, 0, 2, 1, 3});
+        ByteBuffer.wrap(lab).order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().put(new long[] {4, 0, 2, 1, 3});
         Path l = write("labels.npy", "<i8", new long[] {n}, lab);
         for (Path images : List.of(a, b)) {
             Path out = dir.resolve("from-" + images.getFileName());
@@ -141,7 +146,7 @@ class ForeignFormatsTest {
                 assertEquals(5, set.info().classNames().size());
                 for (int i = 0; i < n; i++) {
                     assertEquals(new long[] {4, 0, 2, 1, 3}[i], set.label(i));
-                    assertArrayEquals(java.util.Arrays.copyOfRange(nhwc, i * h * w * 3, (i + 1) * h * w * 3),
+                    assertArrayEquals(Arrays.copyOfRange(nhwc, i * h * w * 3, (i + 1) * h * w * 3),
                             set.rawImage(i).toArray(ValueLayout.JAVA_BYTE), images.getFileName() + " image " + i);
                 }
             }
@@ -151,7 +156,7 @@ class ForeignFormatsTest {
     private Path write(String name, String descr, long[] shape, byte[] data) throws IOException {
         Path f = dir.resolve(name);
         byte[] header = NpyHeader.encode(descr, shape);
-        byte[] all = java.util.Arrays.copyOf(header, header.length + data.length);
+        byte[] all = Arrays.copyOf(header, header.length + data.length);
         System.arraycopy(data, 0, all, header.length, data.length);
         Files.write(f, all);
         return f;

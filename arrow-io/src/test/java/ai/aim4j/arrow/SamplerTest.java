@@ -3,9 +3,11 @@ package ai.aim4j.arrow;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
+import java.util.NoSuchElementException;
 import org.junit.jupiter.api.Test;
 
 class SamplerTest {
@@ -13,9 +15,6 @@ class SamplerTest {
     void everySampleExactlyOncePerEpochAcrossRanks() {
         for (long size : new long[] {1, 7, 100, 1001}) {
             for (int world : new int[] {1, 2, 3, 8}) {
-                if (world > size && size > 1) {
-                    continue;
-                }
                 for (long epoch : new long[] {0, 1, 5}) {
                     int[] seen = new int[(int) size];
                     long min = Long.MAX_VALUE;
@@ -65,5 +64,17 @@ class SamplerTest {
                 }
             }
         }
+    }
+
+    @Test
+    void aRankWithoutSamplesIsValid() {
+        Sampler empty = new Sampler(2, 0, 2, 3);
+        assertEquals(0, empty.perEpoch());
+        assertEquals(0, empty.epochOrder(0).length);
+        Sampler.Iterator it = empty.iterator(new Sampler.Cursor(0, 0));
+        assertFalse(it.hasNext());
+        NoSuchElementException e = assertThrows(NoSuchElementException.class, it::next);
+        assertTrue(e.getMessage().contains("rank 2 of 3 has no samples"), e.getMessage());
+        assertTrue(new Sampler(2, 0, 1, 3).iterator(new Sampler.Cursor(0, 0)).hasNext());
     }
 }

@@ -2,7 +2,9 @@ package ai.aim4j.files;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,7 +63,7 @@ public final class AtomicFiles {
     /** Writes bytes atomically (see {@link #write(Path, ChannelWriter)}). */
     public static void writeBytes(Path target, byte[] bytes) throws IOException {
         write(target, ch -> {
-            java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(bytes);
+            ByteBuffer buf = ByteBuffer.wrap(bytes);
             while (buf.hasRemaining()) {
                 ch.write(buf);
             }
@@ -70,7 +72,7 @@ public final class AtomicFiles {
 
     /** Writes a UTF-8 string atomically. */
     public static void writeString(Path target, String text) throws IOException {
-        writeBytes(target, text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        writeBytes(target, text.getBytes(StandardCharsets.UTF_8));
     }
 
     // The rename itself is only durable once the directory entry is on disk.

@@ -1,97 +1,83 @@
 package ai.aim4j.model;
 
-import ai.aim4j.model.AimWeights.Parts;
-import ai.aim4j.model.layers.AttentionPoolingProbe;
-import ai.aim4j.model.layers.Params;
-import ai.aim4j.model.layers.PrefixCausalMask;
-import ai.aim4j.model.layers.SinCos2d;
-import ai.aim4j.model.layers.Trunk;
+import ai.aim4j.model.config.AimConfig;
+import ai.aim4j.model.nn.Model;
 import ai.aim4j.model.tensor.HostTensor;
 import ai.aim4j.model.tensor.NamedTensors;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
-import java.util.LinkedHashMap;
+import java.util.Arrays;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
- * AIM v1 with ml-aim's inference semantics: patch embedding and its LayerNorm, the fixed sin-cos
- * position table, pre-norm blocks (bidirectional, or prefix-causal given a prefix mask), the
- * post-trunk LayerNorm, and the attention-pooling probe over the mean of selected blocks' outputs.
+ * AIM v1 with ml-aim's inference semantics: the {@link Preprocessor} (patch embedding, computed
+ * sin-cos positions), the {@link Trunk} (bidirectional, or prefix-causal given a prefix mask, and
+ * the post-trunk LayerNorm), and the {@link AttentionPoolingProbe} over the mean of the selected
+ * blocks' outputs ({@code probe_layers}).
  *
- * <p>Parameters live in the model's own manager; results are attached to the manager of the input,
- * so a caller that runs each batch in a sub-manager keeps memory flat.
+ * <p>Parameters live in the model's own manager, sharing a mapped checkpoint's memory where they
+ * can; results are attached to the manager of the input, so a caller that runs each batch in a
+ * sub-manager keeps memory flat.
  */
-public final class Aim implements AutoCloseable {
+public final class Aim extends Model {
+    /** Keys of ml-aim's prefix-causal trunk: its {@code (1, N, N)} attention masks, derived here instead. */
+    private static final Pattern ATTENTION_MASK = Pattern.compile("^trunk\\.blocks\\.\\d+\\.attn\\.attn_mask$");
+    /** Keys of a pre-training checkpoint that inference does not use: the pixel head. */
+    private static final String PIXEL_HEAD = "head.decoder_";
+
     private final AimConfig config;
-    private final NDManager manager;
-    private final NamedTensors source;
-    private final DataType dtype;
+    private final Preprocessor preprocessor;
     private final Trunk trunk;
     private final AttentionPoolingProbe head;
 
-    private Aim(AimConfig config, NDManager manager, NamedTensors source, DataType dtype, Map<String, NDArray> weights, boolean withHead) {
+    /** The model's declarations, unbound; with the probe head or without it (a backbone). */
+    public Aim(AimConfig config, boolean withHead) {
         this.config = config;
-        this.manager = manager;
-        this.source = source;
-        this.dtype = dtype;
-        Params p = Params.of(weights);
-        double[] table = SinCos2d.table(config.gridH(), config.gridW(), config.dim());
-        NDArray posEmbed = manager.create(table, new Shape(config.numPatches(), config.dim())).toType(dtype, false);
-        this.trunk = new Trunk(p, posEmbed, config.blocks(), config.heads(), config.layerNormEps());
-        this.head = withHead ? new AttentionPoolingProbe(p.at("head"), config.headHeads(), config.batchNormEps()) : null;
+        this.preprocessor = layer("preprocessor", new Preprocessor(config, false));
+        this.trunk = layer("trunk", new Trunk(config));
+        this.head = withHead ? layer("head", new AttentionPoolingProbe(config)) : null;
     }
 
     /**
-     * Builds the model over a checkpoint, checked strictly against the config. Weights already of
-     * type {@code dtype} are shared with the checkpoint's memory (a mapped file is not copied); the
-     * model takes ownership of {@code weights} and closes it on {@link #close()}.
+     * Builds the model over a checkpoint, checked strictly against the config; the probe head is
+     * part of the model when the checkpoint carries one. Weights already of type {@code dtype} share
+     * the checkpoint's memory (a mapped file is not copied); the model takes ownership of
+     * {@code weights} and closes it on {@link #close()}.
      *
-     * @param dtype FLOAT32 (the official numerics) or FLOAT64 (a reference-precision run)
+     * @param dtype           FLOAT32 (the official numerics) or FLOAT64 (a reference-precision run)
+     * @param allowUnexpected accept (and ignore) keys the model does not have; missing and mis-shaped
+     *                        keys are errors either way
      */
+    public static Aim load(AimConfig config, NamedTensors weights, DataType dtype, String source, boolean allowUnexpected) {
+        Aim aim = new Aim(config, holdsProbeHead(weights.tensors()));
+        aim.bind(weights.tensors(), source, key -> allowUnexpected || ignored(key), dtype, Binding.SHARED, weights);
+        return aim;
+    }
+
+    /** As {@link #load(AimConfig, NamedTensors, DataType, String, boolean)}, strict about unexpected keys. */
     public static Aim load(AimConfig config, NamedTensors weights, DataType dtype, String source) {
         return load(config, weights, dtype, source, false);
     }
 
-    /**
-     * As {@link #load(AimConfig, NamedTensors, DataType, String)}, optionally ignoring keys the model
-     * does not have (a checkpoint with extra heads, say); missing or mis-shaped keys are always errors.
-     */
-    public static Aim load(AimConfig config, NamedTensors weights, DataType dtype, String source, boolean allowUnexpected) {
-        Parts parts = AimWeights.partsOf(weights.tensors());
-        AimWeights.check(config, parts, weights.tensors(), source, allowUnexpected);
-        var wanted = AimWeights.shapes(config, parts);
-        NDManager manager = NDManager.newBaseManager();
-        try {
-            Map<String, NDArray> arrays = new LinkedHashMap<>();
-            for (var e : weights.tensors().entrySet()) {
-                if (!wanted.containsKey(e.getKey()) || AimWeights.isDerivedBuffer(e.getKey())) {
-                    continue;
-                }
-                HostTensor t = e.getValue();
-                NDArray a = t.toNDArray(manager);
-                if (a.getDataType() != dtype) {
-                    NDArray cast = a.toType(dtype, true);
-                    a.close();
-                    a = cast;
-                }
-                arrays.put(e.getKey(), a);
-            }
-            return new Aim(config, manager, weights, dtype, arrays, parts == Parts.TRUNK_AND_HEAD);
-        } catch (RuntimeException e) {
-            manager.close();
-            throw e;
-        }
+    /** Whether a checkpoint carries the probe head (a {@code head.*} key other than the pixel head's). */
+    public static boolean holdsProbeHead(Map<String, HostTensor> tensors) {
+        return tensors.keySet().stream().anyMatch(k -> k.startsWith("head.") && !k.startsWith(PIXEL_HEAD));
+    }
+
+    /** Keys a checkpoint may carry that inference derives itself or does not use. */
+    private static boolean ignored(String key) {
+        return key.startsWith(PIXEL_HEAD) || ATTENTION_MASK.matcher(key).matches();
+    }
+
+    @Override
+    protected String modelName() {
+        return config.name();
     }
 
     public AimConfig config() {
         return config;
-    }
-
-    public DataType dtype() {
-        return dtype;
     }
 
     public boolean hasHead() {
@@ -100,18 +86,19 @@ public final class Aim implements AutoCloseable {
 
     /** The position table {@code (N, D)} added to the tokens. */
     public NDArray posEmbed() {
-        return trunk.posEmbed();
+        return preprocessor.positions().reshape(config.numPatches(), config.dim());
     }
 
     /** Patch embedding + LayerNorm, before the position table: {@code (B, C, H, W) -> (B, N, D)}. */
     public NDArray patchifierTokens(NDArray images) {
         checkImages(images);
-        return trunk.patchifierTokens(images.toType(dtype, false));
+        return preprocessor.patchTokens(images.toType(dtype(), false));
     }
 
     /** The input of block 0: patch tokens plus the position table. */
     public NDArray patchTokens(NDArray images) {
-        return patchifierTokens(images).add(trunk.posEmbed());
+        checkImages(images);
+        return preprocessor.forward(images.toType(dtype(), false));
     }
 
     /**
@@ -125,7 +112,7 @@ public final class Aim implements AutoCloseable {
         if (last >= config.blocks()) {
             throw new IllegalArgumentException("block " + maxBlockId + " does not exist; the model has " + config.blocks());
         }
-        NDArray mask = prefixMask == null ? null : PrefixCausalMask.additive(checkMask(prefixMask), dtype);
+        NDArray mask = prefixMask == null ? null : PrefixCausalMask.additive(checkMask(prefixMask), dtype());
         return trunk.blocks(patchTokens(images), last, mask);
     }
 
@@ -145,7 +132,7 @@ public final class Aim implements AutoCloseable {
 
     /** The probe features of images, running the trunk only as deep as the probe needs. */
     public NDArray probeFeatures(NDArray images) {
-        int deepest = java.util.Arrays.stream(config.probeLayers()).max().orElseThrow();
+        int deepest = Arrays.stream(config.probeLayers()).max().orElseThrow();
         return averageProbeFeatures(extractFeatures(images, deepest, null));
     }
 
@@ -159,7 +146,7 @@ public final class Aim implements AutoCloseable {
         if (head == null) {
             throw new IllegalStateException("this checkpoint holds no head.* weights; load a head file with the backbone to classify");
         }
-        return head.forward(probeFeatures);
+        return head.forward(probeFeatures, false);
     }
 
     private void checkImages(NDArray images) {
@@ -177,16 +164,5 @@ public final class Aim implements AutoCloseable {
                     + config.numPatches() + " tokens");
         }
         return prefixMask.getDataType() == DataType.BOOLEAN ? prefixMask : prefixMask.toType(DataType.BOOLEAN, false);
-    }
-
-    /** Arrays owned by the model itself (parameters and derived constants); constant while it is used. */
-    int managedArrays() {
-        return manager.getManagedArrays().size();
-    }
-
-    @Override
-    public void close() {
-        manager.close();
-        source.close();
     }
 }

@@ -1,5 +1,6 @@
 package ai.aim4j.model;
 
+import ai.aim4j.model.nn.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 
@@ -32,7 +33,8 @@ public final class PixelLoss {
         long n = ph * pw * c;
         NDArray mean = t.mean(new int[] {-1}, true);
         NDArray centered = t.sub(mean);
-        NDArray var = centered.square().sum(new int[] {-1}, true).div(n - 1);
+        NDArray var = centered.square().sum(new int[] {-1}, true);
+        var = var.div(Scalars.of(var, n - 1));
         return centered.div(var.add(NORM_EPS).sqrt());
     }
 

@@ -3,7 +3,8 @@ package ai.aim4j.model;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.aim4j.model.AimWeights.Parts;
+import ai.aim4j.model.config.AimConfig;
+import ai.aim4j.model.nn.Initializer;
 import ai.aim4j.model.tensor.NamedTensors;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -19,8 +20,8 @@ import org.junit.jupiter.api.Test;
 class AimMemoryTest {
     @Test
     void blocksKeepOnlyTheirOutputs() throws Exception {
-        AimConfig c = AimWeightsTest.small();
-        try (Aim aim = Aim.load(c, NamedTensors.inMemory(Initializer.materialize(c, Parts.TRUNK_AND_HEAD, 1)), DataType.FLOAT32, "init");
+        AimConfig c = StateDictTest.small();
+        try (Aim aim = Aim.load(c, NamedTensors.inMemory(Initializer.materialize(new Aim(c, true), 1)), DataType.FLOAT32, "init");
              NDManager scope = NDManager.newBaseManager()) {
             NDArray images = scope.randomNormal(new Shape(2, 3, 16, 16));
             int before = scope.getManagedArrays().size();
@@ -34,8 +35,8 @@ class AimMemoryTest {
 
     @Test
     void memoryIsFlatOverManyCalls() throws Exception {
-        AimConfig c = AimWeightsTest.small();
-        try (Aim aim = Aim.load(c, NamedTensors.inMemory(Initializer.materialize(c, Parts.TRUNK_AND_HEAD, 1)), DataType.FLOAT32, "init")) {
+        AimConfig c = StateDictTest.small();
+        try (Aim aim = Aim.load(c, NamedTensors.inMemory(Initializer.materialize(new Aim(c, true), 1)), DataType.FLOAT32, "init")) {
             Runnable call = () -> {
                 try (NDManager scope = NDManager.newBaseManager()) {
                     NDArray images = scope.randomNormal(new Shape(8, 3, 16, 16));
@@ -47,7 +48,7 @@ class AimMemoryTest {
             for (int i = 0; i < 300; i++) {
                 call.run();
             }
-            int parametersAfterWarmup = aim.managedArrays();
+            int parametersAfterWarmup = aim.liveArrays();
             long[] samples = new long[8];
             for (int k = 0; k < samples.length; k++) {
                 for (int i = 0; i < 1000; i++) {
@@ -56,7 +57,7 @@ class AimMemoryTest {
                 samples[k] = nativeResident();
             }
             // No result may attach itself to the model's own manager.
-            assertEquals(parametersAfterWarmup, aim.managedArrays());
+            assertEquals(parametersAfterWarmup, aim.liveArrays());
             // Resident memory swings by tens of MB with the allocator; compare medians of the first and
             // last three samples, 5000 calls apart. Keeping even one 16 KB activation per call would add 80 MB.
             long grown = median(samples[5], samples[6], samples[7]) - median(samples[0], samples[1], samples[2]);

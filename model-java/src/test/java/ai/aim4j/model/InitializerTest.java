@@ -4,7 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.aim4j.model.AimWeights.Parts;
+import ai.aim4j.model.config.AimConfig;
+import ai.aim4j.model.nn.Initializer;
 import ai.aim4j.model.tensor.HostTensor;
 import java.util.Arrays;
 import java.util.Map;
@@ -14,9 +15,11 @@ import org.junit.jupiter.api.Test;
 class InitializerTest {
     @Test
     void followsTheOfficialRules() throws Exception {
-        AimConfig c = AimWeightsTest.small();
-        Map<String, HostTensor> t = Initializer.materialize(c, Parts.TRUNK_AND_HEAD, 7);
-        assertEquals(AimWeights.shapes(c, Parts.TRUNK_AND_HEAD).keySet(), t.keySet());
+        AimConfig c = StateDictTest.small();
+        Aim tree = new Aim(c, true);
+        Map<String, HostTensor> t = Initializer.materialize(tree, 7);
+        assertEquals(tree.namedParameters().entrySet().stream().filter(e -> e.getValue().persistent()).map(Map.Entry::getKey).toList(),
+                t.keySet().stream().toList(), "one tensor per persistent declaration, in declaration order");
         // xavier-uniform on (out, in): U(-a, a), a = sqrt(6 / (in + out)); variance a^2 / 3.
         double[] fc1 = t.get("trunk.blocks.0.mlp.fc1.weight").toDoubles();
         double a = Math.sqrt(6.0 / (32 + 128));
@@ -39,12 +42,12 @@ class InitializerTest {
 
     @Test
     void isDeterministicPerSeedAndTensor() throws Exception {
-        AimConfig c = AimWeightsTest.small();
-        double[] a = Initializer.materialize(c, Parts.TRUNK_AND_HEAD, 3).get("head.k.weight").toDoubles();
-        double[] b = Initializer.materialize(c, Parts.TRUNK, 3).get("trunk.blocks.0.attn.qkv.weight").toDoubles();
-        double[] a2 = Initializer.materialize(c, Parts.TRUNK_AND_HEAD, 3).get("head.k.weight").toDoubles();
-        double[] b2 = Initializer.materialize(c, Parts.TRUNK_AND_HEAD, 3).get("trunk.blocks.0.attn.qkv.weight").toDoubles();
-        double[] other = Initializer.materialize(c, Parts.TRUNK_AND_HEAD, 4).get("head.k.weight").toDoubles();
+        AimConfig c = StateDictTest.small();
+        double[] a = Initializer.materialize(new Aim(c, true), 3).get("head.k.weight").toDoubles();
+        double[] b = Initializer.materialize(new Aim(c, false), 3).get("trunk.blocks.0.attn.qkv.weight").toDoubles();
+        double[] a2 = Initializer.materialize(new Aim(c, true), 3).get("head.k.weight").toDoubles();
+        double[] b2 = Initializer.materialize(new Aim(c, true), 3).get("trunk.blocks.0.attn.qkv.weight").toDoubles();
+        double[] other = Initializer.materialize(new Aim(c, true), 4).get("head.k.weight").toDoubles();
         assertTrue(Arrays.equals(a, a2));
         assertTrue(Arrays.equals(b, b2), "a tensor's values must not depend on which parts are generated");
         assertFalse(Arrays.equals(a, other));

@@ -5,6 +5,7 @@ import ai.aim4j.arrow.BatchLoader;
 import ai.aim4j.arrow.Sampler;
 import ai.aim4j.arrow.ShardSet;
 import ai.aim4j.arrow.transform.Transform;
+import com.sun.management.ThreadMXBean;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 
@@ -21,7 +22,7 @@ public final class DataBench {
     }
 
     public static Result run(String name, ShardSet data, Transform transform, int batch, int threads, int batches) {
-        var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        var mx = (ThreadMXBean) ManagementFactory.getThreadMXBean();
         try (BatchLoader loader = new BatchLoader(data, new Sampler(data.size(), 0, 0, 1), new Sampler.Cursor(0, 0), batch, transform, 0,
                 threads, 4, false, w -> { })) {
             for (int i = 0; i < Math.max(3, batches / 10); i++) {
@@ -42,7 +43,7 @@ public final class DataBench {
     }
 
     /** Bytes allocated on the heap by every live thread (the loader's workers included). */
-    private static long totalAllocated(com.sun.management.ThreadMXBean mx) {
+    private static long totalAllocated(ThreadMXBean mx) {
         long sum = 0;
         for (long id : mx.getAllThreadIds()) {
             long b = mx.getThreadAllocatedBytes(id);

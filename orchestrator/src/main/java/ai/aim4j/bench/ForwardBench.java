@@ -1,10 +1,8 @@
 package ai.aim4j.bench;
 
 import ai.aim4j.model.Aim;
-import ai.aim4j.model.AimConfig;
-import ai.aim4j.model.AimFlops;
-import ai.aim4j.model.AimWeights;
-import ai.aim4j.model.Initializer;
+import ai.aim4j.model.config.AimConfig;
+import ai.aim4j.model.nn.Initializer;
 import ai.aim4j.model.tensor.NamedTensors;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -63,7 +61,7 @@ public final class ForwardBench {
         double mlp = Math.max(MatmulRate.gflops(tokens, config.dim(), config.mlpHidden(), 2, 7),
                 MatmulRate.gflops(tokens, config.mlpHidden(), config.dim(), 2, 7));
         log.printf("initializing %s in memory...%n", config.name());
-        NamedTensors weights = NamedTensors.inMemory(Initializer.materialize(config, AimWeights.Parts.TRUNK_AND_HEAD, 0));
+        NamedTensors weights = NamedTensors.inMemory(Initializer.materialize(new Aim(config, true), 0));
         try (Aim aim = Aim.load(config, weights, DataType.FLOAT32, config.name())) {
             int c = config.channels();
             int h = config.imgSize()[0];

@@ -1,8 +1,9 @@
 package ai.aim4j.bench;
 
 import ai.aim4j.model.Aim;
-import ai.aim4j.model.AimConfig;
+import ai.aim4j.model.config.AimConfig;
 import ai.aim4j.model.tensor.NamedTensors;
+import ai.aim4j.run.ProcessMemory;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -34,7 +35,7 @@ public final class LoadBench {
                 }
             }
             long forward = System.nanoTime();
-            long peak = ai.aim4j.train.ProcessMemory.peakResidentBytes();
+            long peak = ProcessMemory.peakResidentBytes();
             out.printf("file             %s, %.2f GB%n", file, fileBytes / 1e9);
             out.printf("open + map       %.3f s%n", openNanos / 1e9);
             out.printf("build model      %.3f s%n", (loaded - start) / 1e9);

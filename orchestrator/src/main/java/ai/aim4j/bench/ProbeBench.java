@@ -1,16 +1,21 @@
 package ai.aim4j.bench;
 
+import ai.aim4j.arrow.Batch;
+import ai.aim4j.arrow.BatchLoader;
 import ai.aim4j.arrow.DatasetWriter;
+import ai.aim4j.arrow.Sampler;
 import ai.aim4j.arrow.ShardSet;
 import ai.aim4j.arrow.source.Synthetic;
+import ai.aim4j.data.BatchTensors;
+import ai.aim4j.data.ModelInput;
 import ai.aim4j.model.Aim;
-import ai.aim4j.model.AimConfig;
-import ai.aim4j.model.AimWeights;
-import ai.aim4j.model.Initializer;
+import ai.aim4j.model.config.AimConfig;
+import ai.aim4j.model.nn.Initializer;
+import ai.aim4j.model.probe.ProbeHead;
 import ai.aim4j.model.tensor.NamedTensors;
 import ai.aim4j.probe.FeatureCache;
 import ai.aim4j.probe.ProbeTrainer;
-import ai.aim4j.train.ModelInput;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -31,6 +36,11 @@ import java.util.stream.Stream;
 public final class ProbeBench {
     private ProbeBench() {}
 
+    /** The default geometry: width 384, 6 blocks, 32 px images in 4 px patches (64 tokens). */
+    public static AimConfig defaultModel() {
+        return AimConfig.vit("width-384", 32, 4, 3, 384, 6, 6);
+    }
+
     public static void run(AimConfig config, int images, int heads, int threads, PrintStream out) throws IOException {
         Path tmp = Files.createTempDirectory("aim4j-bench-probe");
         try {
@@ -38,7 +48,7 @@ public final class ProbeBench {
             DatasetWriter.write(new Synthetic(images, size, 0, "train"), tmp.resolve("data"), 2, null, Map.of(), n -> { });
             AimConfig c = config.withNumClasses(10);
             try (ShardSet data = ShardSet.open(tmp.resolve("data"));
-                 Aim aim = Aim.load(c, NamedTensors.inMemory(Initializer.materialize(c, AimWeights.Parts.TRUNK, 0)), DataType.FLOAT32, "bench")) {
+                 Aim aim = Aim.load(c, NamedTensors.inMemory(Initializer.materialize(new Aim(c, false), 0)), DataType.FLOAT32, "bench")) {
                 long t0 = System.nanoTime();
                 FeatureCache cache = FeatureCache.compute(aim, data, ModelInput.transform(c, data, "none", false), id -> 0,
                         new long[] {images}, 128, threads)[0];
@@ -69,20 +79,17 @@ public final class ProbeBench {
     /** One epoch with the trunk run per batch (as with augmentation), all heads stepping on its features. */
     private static double trunkInTheLoop(Aim aim, ShardSet data, int heads) {
         AimConfig c = aim.config();
-        int deepest = java.util.Arrays.stream(c.probeLayers()).max().orElseThrow();
         List<ProbeTrainer.GridPoint> grid = new ArrayList<>(Collections.nCopies(heads, new ProbeTrainer.GridPoint(1e-3, 0.05)));
         int batch = 256;
         long steps = (data.size() + batch - 1) / batch;
-        try (ProbeTrainer t = new ProbeTrainer(c, grid, 0, 0.05);
-             ai.aim4j.arrow.BatchLoader loader = new ai.aim4j.arrow.BatchLoader(data, new ai.aim4j.arrow.Sampler(data.size(), 0, 0, 1),
-                     new ai.aim4j.arrow.Sampler.Cursor(0, 0), batch, ModelInput.transform(c, data, "none", false), 0, 1, 2, false, w -> { })) {
+        try (ProbeTrainer t = heads(c, grid);
+             BatchLoader loader = new BatchLoader(data, new Sampler(data.size(), 0, 0, 1), new Sampler.Cursor(0, 0), batch,
+                     ModelInput.transform(c, data, "none", false), 0, 1, 2, false, w -> { })) {
             var schedules = t.schedules(steps);
             long t0 = System.nanoTime();
             for (long step = 0; step < steps; step++) {
-                try (ai.aim4j.arrow.Batch b = loader.next(); ai.djl.ndarray.NDManager scope = ai.djl.ndarray.NDManager.newBaseManager()) {
-                    int[] sh = b.shape();
-                    var x = scope.create(b.buffer(), new ai.djl.ndarray.types.Shape(sh[0], sh[1], sh[2], sh[3]), DataType.FLOAT32);
-                    t.step(aim.averageProbeFeatures(aim.extractFeatures(x, deepest, null)), scope.create(b.labels()), schedules, step);
+                try (Batch b = loader.next(); NDManager scope = NDManager.newBaseManager()) {
+                    t.step(aim.probeFeatures(BatchTensors.images(b, scope)), scope.create(b.labels()), schedules, step);
                 }
             }
             return (System.nanoTime() - t0) / 1e9;
@@ -91,11 +98,16 @@ public final class ProbeBench {
 
     private static double epoch(AimConfig c, FeatureCache cache, int heads) {
         List<ProbeTrainer.GridPoint> grid = new ArrayList<>(Collections.nCopies(heads, new ProbeTrainer.GridPoint(1e-3, 0.05)));
-        try (ProbeTrainer t = new ProbeTrainer(c, grid, 0, 0.05)) {
+        try (ProbeTrainer t = heads(c, grid)) {
             t.train(cache, 1, 256, 0, s -> { }); // warm-up epoch
             long t0 = System.nanoTime();
             t.train(cache, 1, 256, 1, s -> { });
             return (System.nanoTime() - t0) / 1e9;
         }
+    }
+
+    /** Identically initialized probe heads, one per grid point, with the probe's schedule. */
+    private static ProbeTrainer heads(AimConfig c, List<ProbeTrainer.GridPoint> grid) {
+        return new ProbeTrainer(grid, 0.05, () -> ProbeHead.init(c, 0));
     }
 }

@@ -1,6 +1,6 @@
 package ai.aim4j.bench;
 
-import ai.aim4j.model.PretrainConfig;
+import ai.aim4j.model.config.PretrainConfig;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -9,6 +9,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -70,7 +71,7 @@ public final class TorchReference {
             throw new IOException(e);
         } finally {
             try (var s = Files.walk(tmp)) {
-                s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                s.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
             }
         }
     }

@@ -1,24 +1,26 @@
 package ai.aim4j.bench;
 
-import ai.aim4j.model.AimFlops;
 import ai.aim4j.model.AimPretraining;
-import ai.aim4j.model.Initializer;
-import ai.aim4j.model.PretrainConfig;
+import ai.aim4j.model.PrefixCausalMask;
+import ai.aim4j.model.config.AimConfig;
+import ai.aim4j.model.config.PretrainConfig;
 import ai.aim4j.model.optim.AdamW;
 import ai.aim4j.model.optim.DecayGroups;
-import ai.aim4j.train.PrefixLengths;
 import ai.aim4j.train.TrainStep;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 
 /**
@@ -54,14 +56,36 @@ public final class TrainBench {
         }
     }
 
+    /** One geometry of the benchmark, with its batch. */
+    public record Geometry(String name, PretrainConfig config, int batch) {}
+
+    /**
+     * The default geometries: widths 192 and 384 (6 blocks, 32 px images in 4 px patches = 64
+     * tokens, pixel head 256x2, batch 64), and the 224 px / 14 px geometry (256 tokens, width 192,
+     * 2 blocks, head 256x3, batch 8).
+     */
+    public static List<Geometry> defaults() {
+        List<Geometry> out = new ArrayList<>();
+        for (int width : new int[] {192, 384}) {
+            out.add(new Geometry("width " + width, pretraining(AimConfig.vit("small", 32, 4, 3, width, 6, width / 64), 2), 64));
+        }
+        out.add(new Geometry("vit224 geometry", pretraining(AimConfig.vit("vit224", 224, 14, 3, 192, 2, 3), 3), 8));
+        return out;
+    }
+
+    /** A trunk with the recipe's LayerNorm eps and a 256-wide pixel head. */
+    private static PretrainConfig pretraining(AimConfig trunk, int headBlocks) {
+        return new PretrainConfig(trunk.withLayerNormEps(1e-5), 256, headBlocks, 4, 1e-5);
+    }
+
     public static Result run(String name, PretrainConfig c, int batch, int warmup, int steps, boolean withTorch) throws IOException {
         long tokens = (long) batch * c.trunk().numPatches();
         double matmul = Math.max(MatmulRate.gflops(2048, 2048, 2048, 2, 5),
                 Math.max(MatmulRate.gflops(tokens, c.trunk().dim(), c.trunk().mlpHidden(), 2, 5),
                         MatmulRate.gflops(tokens, c.trunk().mlpHidden(), c.trunk().dim(), 2, 5)));
         double step;
-        try (AimPretraining model = AimPretraining.create(c, Initializer.materialize(AimPretraining.parameterShapes(c), 0), DataType.FLOAT32, name);
-             AdamW opt = new AdamW(model.parameters(), AdamW.Hyper.RECIPE, new DecayGroups(DecayGroups.RECIPE_EXCLUDES))) {
+        try (AimPretraining model = AimPretraining.initialize(c, 0, DataType.FLOAT32);
+             AdamW opt = new AdamW(model.trainableParameters(), AdamW.Hyper.RECIPE, new DecayGroups(DecayGroups.RECIPE_EXCLUDES))) {
             TrainStep trainStep = new TrainStep(model, opt);
             var t = c.trunk();
             int n = t.numPatches();
@@ -80,7 +104,7 @@ public final class TrainBench {
                 }
                 try (NDManager scope = NDManager.newBaseManager()) {
                     NDArray x = scope.create(pixels, new Shape(batch, t.channels(), t.imgSize()[0], t.imgSize()[1]), DataType.FLOAT32);
-                    NDArray mask = scope.create(PrefixLengths.mask(0, epochs, ids, n), new Shape(batch, n));
+                    NDArray mask = scope.create(PrefixCausalMask.sample(0, epochs, ids, n), new Shape(batch, n));
                     trainStep.accumulate(x, mask);
                 }
                 trainStep.finish(1e-3, 1.0);
@@ -89,7 +113,7 @@ public final class TrainBench {
         JsonNode torch = null;
         if (withTorch) {
             String missing = TorchReference.unavailable();
-            torch = missing != null ? com.fasterxml.jackson.databind.node.TextNode.valueOf(missing)
+            torch = missing != null ? TextNode.valueOf(missing)
                     : TorchReference.run(c, batch, warmup, steps, Runtime.getRuntime().availableProcessors());
         }
         return new Result(name, c, batch, step, matmul, theoreticalPeak(), torch);

@@ -3,13 +3,15 @@ package ai.aim4j.cli;
 import ai.aim4j.bench.DataBenchRunner;
 import ai.aim4j.bench.ForwardBench;
 import ai.aim4j.bench.LoadBench;
+import ai.aim4j.bench.ProbeBench;
 import ai.aim4j.bench.TrainBench;
-import ai.aim4j.model.AimConfig;
-import ai.aim4j.model.PretrainConfig;
+import ai.aim4j.data.BatchTensors;
+import ai.aim4j.model.config.AimConfig;
 import ai.aim4j.model.tensor.NamedTensors;
+import ai.aim4j.run.ModelSpecs;
 import ai.aim4j.weights.WeightFiles;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -101,18 +103,11 @@ final class BenchCommand {
 
         @Override
         public Integer call() throws Exception {
-            if (model != null) {
-                TrainBench.run(model, PretrainCommand.modelConfig(model), batch == null ? 64 : batch, warmup, steps, !noTorch).print(System.out);
-                return 0;
+            List<TrainBench.Geometry> geometries = model != null ? List.of(new TrainBench.Geometry(model, ModelSpecs.pretraining(model), 64))
+                    : TrainBench.defaults();
+            for (TrainBench.Geometry g : geometries) {
+                TrainBench.run(g.name(), g.config(), batch == null ? g.batch() : batch, warmup, steps, !noTorch).print(System.out);
             }
-            for (int width : new int[] {192, 384}) {
-                PretrainConfig c = PretrainConfig.fromJson(new ObjectMapper().readTree("{\"img_size\": 32, \"patch_size\": 4, \"embed_dim\": "
-                        + width + ", \"num_blocks\": 6, \"num_heads\": " + width / 64 + ", \"decoder\": {\"embed_dim\": 256, \"num_layers\": 2}}"), "small");
-                TrainBench.run("width " + width, c, batch == null ? 64 : batch, warmup, steps, !noTorch).print(System.out);
-            }
-            PretrainConfig vit = PretrainConfig.fromJson(new ObjectMapper().readTree("{\"img_size\": 224, \"patch_size\": 14, \"embed_dim\": 192,"
-                    + " \"num_blocks\": 2, \"num_heads\": 3, \"decoder\": {\"embed_dim\": 256, \"num_layers\": 3}}"), "vit224");
-            TrainBench.run("vit224 geometry", vit, batch == null ? 8 : batch, warmup, steps, !noTorch).print(System.out);
             return 0;
         }
     }
@@ -132,10 +127,8 @@ final class BenchCommand {
 
         @Override
         public Integer call() throws Exception {
-            AimConfig c = model != null ? ModelOptions.trunk(model, null) : AimConfig.fromJson(new ObjectMapper().readTree(
-                    "{\"name\": \"width-384\", \"img_size\": 32, \"patch_size\": 4, \"embed_dim\": 384, \"num_blocks\": 6, \"num_heads\": 6,"
-                            + " \"probe_layers\": [5]}"), "bench");
-            ai.aim4j.bench.ProbeBench.run(c, images, heads, Math.max(1, Runtime.getRuntime().availableProcessors() - 1), System.out);
+            AimConfig c = model != null ? ModelSpecs.trunk(model) : ProbeBench.defaultModel();
+            ProbeBench.run(c, images, heads, BatchTensors.loaderThreads(), System.out);
             return 0;
         }
     }

@@ -1,8 +1,10 @@
 package ai.aim4j.cli;
 
-import ai.aim4j.model.AimWeights;
+import ai.aim4j.model.Aim;
+import ai.aim4j.model.config.AimConfig;
 import ai.aim4j.model.tensor.HostTensor;
 import ai.aim4j.model.tensor.NamedTensors;
+import ai.aim4j.run.ModelSpecs;
 import ai.aim4j.weights.WeightFiles;
 import ai.aim4j.weights.WeightFormat;
 import java.nio.file.Path;
@@ -36,10 +38,14 @@ final class ConvertCommand implements Callable<Integer> {
         WeightFormat format = to != null ? to : WeightFormat.of(out);
         try (NamedTensors t = WeightFiles.read(inputs)) {
             SequencedMap<String, HostTensor> tensors = new LinkedHashMap<>(t.tensors());
+            AimConfig config = ModelSpecs.inferred(t);
+            Aim model = new Aim(config, !trunkOnly && Aim.holdsProbeHead(tensors));
             if (trunkOnly) {
-                tensors.keySet().removeIf(k -> !(k.startsWith("preprocessor.") || k.startsWith("trunk.")) || AimWeights.isPretrainingOnly(k));
+                // The inference trunk's own persistent tensors: no probe or pixel head, no stored position table.
+                var declared = model.namedParameters();
+                tensors.keySet().removeIf(k -> !declared.containsKey(k) || !declared.get(k).persistent());
             }
-            WeightFiles.write(out, format, tensors);
+            WeightFiles.write(out, format, tensors, model);
             System.out.printf("wrote %s (%s, %d tensors, %.1f MB)%n", out, format, tensors.size(),
                     tensors.values().stream().mapToLong(x -> x.data().byteSize()).sum() / 1e6);
         }

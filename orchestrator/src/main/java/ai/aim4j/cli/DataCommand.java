@@ -7,6 +7,7 @@ import ai.aim4j.arrow.ShardSchema.Encoding;
 import ai.aim4j.arrow.ShardSet;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
@@ -53,7 +54,7 @@ final class DataCommand {
                 }
                 System.out.printf("dataset   %s%nsource    %s%nsplit     %s%nrows      %,d in %d files, %.1f MB%nencoding  %s%n", dir,
                         set.info().source(), set.info().split(), set.size(), set.shards().size(), bytes / 1e6,
-                        set.encoding().name().toLowerCase(java.util.Locale.ROOT));
+                        set.encoding().name().toLowerCase(Locale.ROOT));
                 if (set.encoding() == Encoding.RAW) {
                     int[] s = set.rawShape();
                     System.out.printf("images    %d x %d x %d (H x W x C, uint8)%n", s[0], s[1], s[2]);

@@ -18,10 +18,11 @@ import picocli.CommandLine.Option;
  * findings on Fashion-MNIST (or, without its files, on the built-in synthetic dataset).
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Parity on the shipped fixtures, then the quick reproduction (Fashion-MNIST when installed, else synthetic data):"
-                + " a short table and the report's location. Re-running it continues or re-reads the same reproduction.")
+        description = "Parity on the shipped fixtures, then the quick reproduction (Fashion-MNIST when installed, else synthetic data)"
+                + " in runs/demo-DATASET under the current folder: a short table and the report's location. Re-running it continues or"
+                + " re-reads the same reproduction.")
 final class DemoCommand implements Callable<Integer> {
-    @Option(names = "--out", description = "reproduction folder (default: runs/demo-DATASET in the aim4j folder)")
+    @Option(names = "--out", description = "reproduction folder (default: runs/demo-DATASET under the current folder)")
     Path out;
 
     @Option(names = "--fmnist-dir", description = "Fashion-MNIST IDX files (default: ${DEFAULT-VALUE})")
@@ -32,9 +33,9 @@ final class DemoCommand implements Callable<Integer> {
         Path home = Path.of(System.getProperty("aim4j.home", "."));
         boolean parity = parity(home.resolve("parity-tests/src/test/resources/fixtures"));
         String dataset = Files.isDirectory(fmnistDir) ? "fmnist" : "synthetic";
-        Path dir = out != null ? out : home.resolve("runs").resolve("demo-" + dataset);
+        Path dir = (out != null ? out : Path.of("runs", "demo-" + dataset)).toAbsolutePath();
         System.out.println("2. Quick reproduction of AIM's findings on " + (dataset.equals("fmnist") ? "Fashion-MNIST (" + fmnistDir + ")"
-                : "the built-in synthetic dataset (no Fashion-MNIST in " + fmnistDir + ")") + ", in " + dir);
+                : "the built-in synthetic dataset (no Fashion-MNIST in " + fmnistDir + ")") + ", writing to " + dir);
         System.out.flush();
         Report.Outcome outcome = ReproduceCommand.run(dataset, true, null, null, dir, fmnistDir);
         System.out.print(outcome.summary());
@@ -55,7 +56,7 @@ final class DemoCommand implements Callable<Integer> {
             rows.addAll(ParityCheck.run(c, List.of()));
         }
         long passed = rows.stream().filter(ParityRow::passed).count();
-        double worst = rows.stream().mapToDouble(r -> r.maxAbsError() / r.bound()).max().orElse(Double.NaN);
+        double worst = rows.stream().mapToDouble(ParityRow::fractionOfBound).max().orElse(Double.NaN);
         System.out.printf("1. Parity against the official ml-aim numerics: %d of %d comparisons pass on %d fixtures (every weights format,"
                 + " float32 and float64; worst error %.3f of its tolerance)%s%n", passed, rows.size(), cases.size(), worst,
                 passed == rows.size() ? "" : ": FAILED, see ./aim4j parity check " + fixtures);

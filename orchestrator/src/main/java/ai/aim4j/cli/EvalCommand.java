@@ -1,16 +1,9 @@
 package ai.aim4j.cli;
 
-import ai.aim4j.arrow.ShardSet;
-import ai.aim4j.model.Aim;
-import ai.aim4j.model.AimConfig;
-import ai.aim4j.model.tensor.NamedTensors;
-import ai.aim4j.probe.Evaluation;
-import ai.aim4j.weights.WeightFiles;
-import ai.djl.ndarray.types.DataType;
-import com.fasterxml.jackson.databind.JsonNode;
+import ai.aim4j.eval.EvalEngine;
+import ai.aim4j.eval.EvalResult;
+import ai.aim4j.eval.EvalSettings;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -42,38 +35,15 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--limit", defaultValue = "9223372036854775807", description = "evaluate at most this many images")
     long limit;
 
+    EvalSettings settings() {
+        return new EvalSettings(weights, head, model, probeLayers, data, out, limit);
+    }
+
     @Override
     public Integer call() throws Exception {
-        List<Path> files = new ArrayList<>(List.of(weights));
-        if (head != null) {
-            files.add(head);
-        }
-        NamedTensors tensors = WeightFiles.read(files);
-        AimConfig config = ModelOptions.trunk(model, tensors);
-        if (tensors.tensors().containsKey("head.linear.weight")) {
-            config = config.withNumClasses((int) tensors.get("head.linear.weight").shape()[0]);
-        }
-        if (probeLayers != null) {
-            config = config.withProbeLayers(config.resolveProbeLayers(probeLayers));
-        }
-        Path dataset;
-        if (data.startsWith("imagefolder:")) {
-            dataset = out.resolve("data");
-            try (var source = new ai.aim4j.arrow.source.ImageFolder(Path.of(data.substring("imagefolder:".length())), "eval")) {
-                ai.aim4j.arrow.DatasetWriter.write(source, dataset, (int) Math.max(1, Math.min(64, source.size() / 1000)), null,
-                        java.util.Map.of("from", data), n -> { });
-            }
-        } else {
-            dataset = Path.of(data);
-        }
-        try (Aim aim = Aim.load(config, tensors, DataType.FLOAT32, files.toString(), true); ShardSet set = ShardSet.open(dataset)) {
-            if (!aim.hasHead()) {
-                throw new IllegalArgumentException(files + " holds no head.* weights: pass the head file with --head");
-            }
-            JsonNode r = Evaluation.run(aim, set, limit, Math.max(1, Runtime.getRuntime().availableProcessors() - 1), out);
-            System.out.printf("%d images: top-1 %.2f%%, top-5 %.2f%%, loss %.4f; details in %s%n", r.get("images").asLong(),
-                    100 * r.get("top1").asDouble(), 100 * r.get("top5").asDouble(), r.get("loss").asDouble(), out.resolve("eval.json"));
-        }
+        EvalResult r = EvalEngine.run(settings(), System.err);
+        System.out.printf("%d images: top-1 %.2f%%, top-5 %.2f%%, loss %.4f; details in %s%n", r.images(), 100 * r.top1(), 100 * r.top5(),
+                r.loss(), out.resolve("eval.json"));
         return 0;
     }
 }

@@ -1,11 +1,14 @@
 package ai.aim4j.cli;
 
-import ai.aim4j.model.AimConfig;
-import ai.aim4j.model.AimWeights;
-import ai.aim4j.model.Initializer;
+import ai.aim4j.model.Aim;
+import ai.aim4j.model.config.AimConfig;
+import ai.aim4j.model.nn.Initializer;
+import ai.aim4j.model.tensor.TensorSource;
+import ai.aim4j.run.ModelSpecs;
 import ai.aim4j.weights.SafeTensors;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.SequencedMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -30,12 +33,11 @@ final class InitCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         AimConfig c = model.resolve(null);
-        AimWeights.Parts parts = trunkOnly ? AimWeights.Parts.TRUNK : AimWeights.Parts.TRUNK_AND_HEAD;
         long start = System.nanoTime();
-        var tensors = Initializer.tensors(c, parts, seed);
-        SafeTensors.write(out, tensors, Map.of("format", "pt", "aim4j_config", c.toJson().toString(), "aim4j_seed", Long.toString(seed)));
-        long params = tensors.values().stream().mapToLong(t -> t.byteSize() / t.dtype().byteSize()).sum();
-        System.out.printf("wrote %s: %s, %,d values, seed %d, %.1f s%n", out, c.name(), params, seed, (System.nanoTime() - start) / 1e9);
+        SequencedMap<String, TensorSource> tensors = Initializer.tensors(new Aim(c, !trunkOnly), seed);
+        SafeTensors.write(out, tensors, Map.of("format", "pt", ModelSpecs.STORED_CONFIG, c.toJson().toString(), "aim4j_seed", Long.toString(seed)));
+        long values = tensors.values().stream().mapToLong(t -> t.byteSize() / t.dtype().byteSize()).sum();
+        System.out.printf("wrote %s: %s, %,d values, seed %d, %.1f s%n", out, c.name(), values, seed, (System.nanoTime() - start) / 1e9);
         return 0;
     }
 }

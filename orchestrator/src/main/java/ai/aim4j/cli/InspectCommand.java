@@ -1,9 +1,10 @@
 package ai.aim4j.cli;
 
-import ai.aim4j.model.AimConfig;
-import ai.aim4j.model.AimWeights;
+import ai.aim4j.model.Aim;
+import ai.aim4j.model.config.AimConfig;
 import ai.aim4j.model.tensor.HostTensor;
 import ai.aim4j.model.tensor.NamedTensors;
+import ai.aim4j.run.ModelSpecs;
 import ai.aim4j.weights.WeightFiles;
 import ai.aim4j.weights.WeightFormat;
 import java.nio.file.Path;
@@ -29,16 +30,17 @@ final class InspectCommand implements Callable<Integer> {
         try (NamedTensors t = WeightFiles.read(file)) {
             Map<String, Integer> types = new TreeMap<>();
             t.tensors().values().forEach(x -> types.merge(x.dtype().name(), 1, Integer::sum));
+            long floats = t.tensors().values().stream().filter(x -> x.dtype().isFloatingPoint()).mapToLong(HostTensor::numel).sum();
             System.out.printf("file:        %s%n", file);
             System.out.printf("format:      %s%n", format);
             System.out.printf("tensors:     %d %s%n", t.tensors().size(), types);
-            System.out.printf("parameters:  %,d (%.1f MB of data)%n", AimWeights.parameterCount(t.tensors()), t.totalBytes() / 1e6);
-            System.out.printf("parts:       %s%n", AimWeights.partsOf(t.tensors()));
+            System.out.printf("parameters:  %,d (%.1f MB of data)%n", floats, t.totalBytes() / 1e6);
+            System.out.printf("parts:       %s%n", Aim.holdsProbeHead(t.tensors()) ? "trunk and probe head" : "trunk");
             try {
-                AimConfig c = AimWeights.inferConfig(t.tensors(), null);
+                AimConfig c = ModelSpecs.inferred(t);
                 System.out.printf("config:      %s%n", c.toJson().toPrettyString().replace("\n", "\n             "));
                 System.out.println("             (img_size, num_heads, layer_norm_eps and probe_layers are not stored in weights:"
-                        + " taken from the matching preset or ml-aim's defaults)");
+                        + " taken from the stored config, the matching preset or ml-aim's defaults)");
             } catch (IllegalArgumentException e) {
                 System.out.printf("config:      not an ml-aim layout (%s)%n", e.getMessage());
             }

@@ -1,5 +1,6 @@
 package ai.aim4j.cli;
 
+import java.nio.file.NoSuchFileException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine;
 
@@ -34,7 +35,7 @@ public final class Main {
         if (msg == null || msg.isBlank()) {
             msg = ex.getClass().getSimpleName();
         }
-        if (ex instanceof java.nio.file.NoSuchFileException) {
+        if (ex instanceof NoSuchFileException) {
             msg = "no such file: " + msg;
         }
         return msg;

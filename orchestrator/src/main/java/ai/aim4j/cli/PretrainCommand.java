@@ -1,24 +1,43 @@
 package ai.aim4j.cli;
 
-import ai.aim4j.model.AimConfig;
-import ai.aim4j.model.PretrainConfig;
+import ai.aim4j.run.ModelSpecs;
+import ai.aim4j.train.CheckpointStore;
 import ai.aim4j.train.PretrainEngine;
 import ai.aim4j.train.PretrainSettings;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-/** {@code aim4j pretrain}: AIM pre-training with checkpoints, metrics and exact resume. */
+/**
+ * {@code aim4j pretrain}: AIM pre-training with checkpoints, metrics and exact resume. Each setting's
+ * flag is its {@code config.json} key in kebab case; flags override a {@code --config} file, which
+ * overrides the recipe's defaults.
+ */
 @Command(name = "pretrain", mixinStandardHelpOptions = true,
         description = "Pre-train an AIM model on sharded data (prefix-causal attention, pixel head, normalized-pixel loss, AdamW"
                 + " 0.9/0.95 with warmup + cosine). Settings come from --config (JSON or YAML) and flags; the effective ones are"
                 + " written to OUT/config.json, metrics to OUT/metrics.jsonl, checkpoints to OUT/checkpoints/.")
 final class PretrainCommand implements Callable<Integer> {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Options that are not run settings. */
+    private static final Set<String> NOT_SETTINGS = Set.of("--config", "--resume");
+
+    @Spec
+    CommandSpec spec;
+
     @Option(names = "--config", description = "run settings file (JSON or YAML, keys as in OUT/config.json)")
     Path config;
+
+    @Option(names = "--resume", description = "auto (newest valid checkpoint of OUT, if any) or a checkpoint folder")
+    String resume;
 
     @Option(names = "--data", description = "training shards")
     String data;
@@ -47,6 +66,24 @@ final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--lr", description = "peak learning rate (default 1e-3)")
     Double lr;
 
+    @Option(names = "--warmup-fraction", description = "share of the steps of linear warmup (default 0.025)")
+    Double warmupFraction;
+
+    @Option(names = "--weight-decay", description = "AdamW weight decay, not applied to biases, norms and position tables (default 0.05)")
+    Double weightDecay;
+
+    @Option(names = "--beta1", description = "AdamW beta1 (default 0.9)")
+    Double beta1;
+
+    @Option(names = "--beta2", description = "AdamW beta2 (default 0.95)")
+    Double beta2;
+
+    @Option(names = "--eps", description = "AdamW eps (default 1e-8)")
+    Double eps;
+
+    @Option(names = "--grad-clip", description = "global gradient-norm clip, 0 for none (default 1.0)")
+    Double gradClip;
+
     @Option(names = "--seed", description = "seed of initialization, data order, augmentation and prefixes (default 0)")
     Long seed;
 
@@ -66,7 +103,7 @@ final class PretrainCommand implements Callable<Integer> {
     Long checkpointEvery;
 
     @Option(names = "--keep-checkpoints", description = "checkpoints kept (default 3)")
-    Integer keep;
+    Integer keepCheckpoints;
 
     @Option(names = "--skip-nonfinite", description = "skip steps whose loss or gradients are not finite instead of stopping")
     Boolean skipNonfinite;
@@ -74,54 +111,30 @@ final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--loader-threads", description = "data loading threads")
     Integer loaderThreads;
 
-    @Option(names = "--resume", description = "auto (newest valid checkpoint of OUT, if any) or a checkpoint folder")
-    String resume;
-
-    @Override
-    public Integer call() throws Exception {
+    /** The recipe's defaults, overridden by the {@code --config} file, overridden by the flags given. */
+    PretrainSettings settings() throws IOException {
         ObjectNode merged = PretrainSettings.defaults();
         if (config != null) {
             merged.setAll(PretrainSettings.readFile(config));
         }
-        put(merged, "data", data);
-        put(merged, "val_data", valData);
-        put(merged, "model", model);
-        put(merged, "out", out);
-        put(merged, "steps", steps);
-        put(merged, "epochs", epochs);
-        put(merged, "batch_size", batchSize);
-        put(merged, "grad_accum", gradAccum);
-        put(merged, "lr", lr);
-        put(merged, "seed", seed);
-        put(merged, "augment", augment);
-        put(merged, "dtype", dtype);
-        put(merged, "val_every", valEvery);
-        put(merged, "val_samples", valSamples);
-        put(merged, "checkpoint_every", checkpointEvery);
-        put(merged, "keep_checkpoints", keep);
-        put(merged, "skip_nonfinite", skipNonfinite);
-        put(merged, "loader_threads", loaderThreads);
-        PretrainSettings s = PretrainSettings.from(merged);
-        PretrainConfig modelConfig = modelConfig(s.model());
-        long total = s.steps() != null ? s.steps() : -1;
-        try (Progress p = Progress.start("pretrain", Math.max(total, 1), "step")) {
-            Path last = new PretrainEngine(s, modelConfig, line -> System.err.println("aim4j: " + line)).run(resume, p::stepTo);
-            p.close();
-            System.out.println("done: " + s.out() + " (last checkpoint " + last + ")");
+        for (OptionSpec o : spec.commandLine().getParseResult().matchedOptions()) {
+            String flag = o.longestName();
+            if (!NOT_SETTINGS.contains(flag) && !o.usageHelp() && !o.versionHelp()) {
+                merged.set(flag.substring(2).replace('-', '_'), JSON.valueToTree(o.getValue()));
+            }
         }
+        return PretrainSettings.from(merged);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        PretrainSettings s = settings();
+        CheckpointStore.Checkpoint last;
+        try (Progress p = new Progress()) {
+            last = new PretrainEngine(s, ModelSpecs.pretraining(s.model()), line -> System.err.println("aim4j: " + line))
+                    .run(PretrainEngine.Resume.parse(resume), p);
+        }
+        System.out.println("done: " + s.out() + " (last checkpoint " + (last == null ? "none" : last.dir()) + ")");
         return 0;
-    }
-
-    private static void put(ObjectNode n, String key, Object value) {
-        if (value != null) {
-            n.set(key, new ObjectMapper().valueToTree(value));
-        }
-    }
-
-    static PretrainConfig modelConfig(String spec) throws java.io.IOException {
-        if (AimConfig.presetNames().contains(spec)) {
-            return PretrainConfig.preset(spec);
-        }
-        return PretrainConfig.fromJson(ModelOptions.configJson(spec), Path.of(spec).getFileName().toString().replaceFirst("\\.(json|py)$", ""));
     }
 }

@@ -1,5 +1,6 @@
 package ai.aim4j.cli;
 
+import ai.aim4j.run.ProgressListener;
 import java.io.PrintStream;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.DelegatingProgressBarConsumer;
@@ -11,37 +12,33 @@ import me.tongfei.progressbar.ProgressBarStyle;
  * The one progress display of long-running commands: a bar with rate and ETA on a terminal, plain
  * lines every few seconds otherwise (logs, CI).
  */
-final class Progress implements AutoCloseable {
-    private final ProgressBar bar;
-    private boolean closed;
+final class Progress implements ProgressListener, AutoCloseable {
+    private ProgressBar bar;
 
-    private Progress(ProgressBar bar) {
-        this.bar = bar;
-    }
-
-    static Progress start(String task, long total, String unit) {
+    @Override
+    public void total(String task, long total, String unit) {
+        close();
         boolean terminal = System.console() != null && System.console().isTerminal();
         PrintStream err = System.err;
-        ProgressBarBuilder b = new ProgressBarBuilder().setTaskName(task).setInitialMax(total).setUnit(" " + unit, 1)
+        ProgressBarBuilder b = new ProgressBarBuilder().setTaskName(task).setInitialMax(Math.max(total, 1)).setUnit(" " + unit, 1)
                 .showSpeed().setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(terminal ? 200 : 5000);
-        if (terminal) {
-            b.setConsumer(new ConsoleProgressBarConsumer(err));
-        } else {
-            b.setConsumer(new DelegatingProgressBarConsumer(err::println));
+        b.setConsumer(terminal ? new ConsoleProgressBarConsumer(err) : new DelegatingProgressBarConsumer(err::println));
+        bar = b.build();
+    }
+
+    @Override
+    public void done(long amount) {
+        if (bar != null) {
+            bar.stepTo(amount);
         }
-        return new Progress(b.build());
     }
 
-    void stepTo(long n) {
-        bar.stepTo(n);
-    }
-
-    /** Finishes the display (once; later calls do nothing). */
+    /** Finishes the current display (later calls do nothing). */
     @Override
     public void close() {
-        if (!closed) {
-            closed = true;
+        if (bar != null) {
             bar.close();
+            bar = null;
         }
     }
 }

@@ -4,7 +4,6 @@ import ai.aim4j.arrow.source.FashionMnist;
 import ai.aim4j.reproduce.Report;
 import ai.aim4j.reproduce.ReproducePlan;
 import ai.aim4j.reproduce.Reproduction;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -28,7 +27,7 @@ final class ReproduceCommand implements Callable<Integer> {
     @Option(names = "--quick", description = "the few-minute version (smaller sizes, fewer steps, probe subsets)")
     boolean quick;
 
-    @Option(names = "--sizes", split = ",", description = "trunk widths, smallest first, multiples of 32 (default: 96,192,384; quick 64,128,256)")
+    @Option(names = "--sizes", split = ",", description = "trunk widths, smallest first, multiples of 32 (default: the plan's)")
     List<Integer> sizes;
 
     @Option(names = "--steps", description = "pre-training steps of every size (default: the plan's)")
@@ -45,7 +44,7 @@ final class ReproduceCommand implements Callable<Integer> {
         return outcome.passed() ? 0 : 1;
     }
 
-    /** The reproduction of {@code dataset} (shared with {@code aim4j demo}). */
+    /** The reproduction of {@code dataset} (shared with {@code aim4j demo}); the steps' progress goes to standard error. */
     static Report.Outcome run(String dataset, boolean quick, List<Integer> sizes, Long steps, Path out, Path fmnistDir) throws Exception {
         ReproducePlan plan = (quick ? ReproducePlan.quick(dataset) : ReproducePlan.full(dataset)).with(sizes, steps);
         String source;
@@ -59,17 +58,6 @@ final class ReproduceCommand implements Callable<Integer> {
             plan = plan.withImages(ReproducePlan.SYNTHETIC_TRAIN, ReproducePlan.SYNTHETIC_VAL, ReproducePlan.SYNTHETIC_TEST);
             source = "synthetic:" + (plan.trainImages() + plan.valImages()) + "," + plan.image();
         }
-        PrintStream log = System.err;
-        // Each step is a command line of its own; their tables go to the log so standard output holds the summary alone.
-        Reproduction.Cli cli = args -> {
-            PrintStream stdout = System.out;
-            System.setOut(log);
-            try {
-                return Main.run(args);
-            } finally {
-                System.setOut(stdout);
-            }
-        };
-        return new Reproduction(plan, out, source, cli, log, Main.VERSION).run();
+        return new Reproduction(plan, out, source, System.err, Main.VERSION).run();
     }
 }

@@ -11,18 +11,25 @@ import ai.aim4j.arrow.ShardSet;
 import ai.aim4j.arrow.source.ImageSource;
 import ai.aim4j.arrow.source.Sample;
 import ai.aim4j.arrow.transform.Transform;
+import ai.aim4j.data.BatchTensors;
 import ai.aim4j.model.Aim;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.LongToIntFunction;
+import java.util.function.UnaryOperator;
 
 /**
  * Averaged probe features of a frozen trunk, computed once per image and kept in native memory
@@ -52,23 +59,22 @@ public final class FeatureCache implements AutoCloseable {
      * features into one of several caches: {@code route} maps a sample id to a cache index (or -1 to
      * drop it); cache {@code k} holds at most {@code limits[k]} samples. The pass stops when all are full.
      */
-    public static FeatureCache[] compute(Aim aim, ShardSet data, Transform transform, java.util.function.LongToIntFunction route,
+    public static FeatureCache[] compute(Aim aim, ShardSet data, Transform transform, LongToIntFunction route,
                                          long[] limits, int batch, int threads) {
-        int deepest = java.util.Arrays.stream(aim.config().probeLayers()).max().orElseThrow();
-        return compute(x -> aim.averageProbeFeatures(aim.extractFeatures(x, deepest, null)), aim.config().numPatches(), aim.config().dim(),
+        return compute(aim::probeFeatures, aim.config().numPatches(), aim.config().dim(),
                 data, transform, route, limits, batch, threads);
     }
 
     /** The model input itself as one {@code (1, C*H*W)} feature row per image: the raw-pixel baseline. */
-    public static FeatureCache[] pixels(ShardSet data, Transform transform, java.util.function.LongToIntFunction route, long[] limits,
+    public static FeatureCache[] pixels(ShardSet data, Transform transform, LongToIntFunction route, long[] limits,
                                         int batch, int threads) {
         int[] chw = transform.outputShape();
         long values = (long) chw[0] * chw[1] * chw[2];
         return compute(x -> x.reshape(x.getShape().get(0), 1, values), 1, values, data, transform, route, limits, batch, threads);
     }
 
-    private static FeatureCache[] compute(java.util.function.UnaryOperator<NDArray> featuresOf, long tokens, long dim, ShardSet data,
-                                          Transform transform, java.util.function.LongToIntFunction route, long[] limits, int batch,
+    private static FeatureCache[] compute(UnaryOperator<NDArray> featuresOf, long tokens, long dim, ShardSet data,
+                                          Transform transform, LongToIntFunction route, long[] limits, int batch,
                                           int threads) {
         int k = limits.length;
         Arena[] arenas = new Arena[k];
@@ -90,9 +96,7 @@ public final class FeatureCache implements AutoCloseable {
             while (seen < data.size() && !full(rows, capacity)) {
                 try (Batch b = loader.next(); NDManager scope = NDManager.newBaseManager()) {
                     seen += b.size() + b.skipped();
-                    int[] s = b.shape();
-                    NDArray x = scope.create(b.buffer(), new Shape(s[0], s[1], s[2], s[3]), DataType.FLOAT32);
-                    float[] values = featuresOf.apply(x).toFloatArray();
+                    float[] values = featuresOf.apply(BatchTensors.images(b, scope)).toFloatArray();
                     long[] epochs = b.epochs();
                     for (int i = 0; i < b.size(); i++) {
                         int c = route.applyAsInt(b.ids()[i]);
@@ -110,7 +114,7 @@ public final class FeatureCache implements AutoCloseable {
         }
         FeatureCache[] caches = new FeatureCache[k];
         for (int c = 0; c < k; c++) {
-            caches[c] = new FeatureCache(arenas[c], out[c], java.util.Arrays.copyOf(labels[c], rows[c]), java.util.Arrays.copyOf(ids[c], rows[c]),
+            caches[c] = new FeatureCache(arenas[c], out[c], Arrays.copyOf(labels[c], rows[c]), Arrays.copyOf(ids[c], rows[c]),
                     rows[c], tokens, dim);
         }
         return caches;
@@ -160,10 +164,10 @@ public final class FeatureCache implements AutoCloseable {
         if (!Files.isRegularFile(dir.resolve(Manifest.FILE))) {
             return null;
         }
-        Map<String, Object> recorded = new java.util.LinkedHashMap<>(Manifest.read(dir).createdBy());
+        Map<String, Object> recorded = new LinkedHashMap<>(Manifest.read(dir).createdBy());
         recorded.remove("tool");
-        if (!new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(recorded)
-                .equals(new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(params))) {
+        if (!new ObjectMapper().valueToTree(recorded)
+                .equals(new ObjectMapper().valueToTree(params))) {
             return null;
         }
         try (ShardSet set = ShardSet.open(dir)) {
@@ -207,7 +211,7 @@ public final class FeatureCache implements AutoCloseable {
                 MemorySegment.copy(features, (long) order[from + i] * rowFloats * 4, buf, (long) i * rowFloats * 4, rowFloats * 4);
             }
             // The NDArray shares buf (from_blob); a copy inside torch lets the gather buffer go at once.
-            NDArray shared = scope.create(buf.asByteBuffer().order(java.nio.ByteOrder.nativeOrder()), new Shape(n, shape[0], shape[1]),
+            NDArray shared = scope.create(buf.asByteBuffer().order(ByteOrder.nativeOrder()), new Shape(n, shape[0], shape[1]),
                     DataType.FLOAT32);
             NDArray owned = shared.duplicate();
             shared.close();

@@ -1,20 +1,21 @@
 package ai.aim4j.probe;
 
 import ai.aim4j.arrow.Sampler;
-import ai.aim4j.model.AimConfig;
-import ai.aim4j.model.ClassifierHead;
-import ai.aim4j.model.ProbeHead;
 import ai.aim4j.model.optim.AdamW;
 import ai.aim4j.model.optim.DecayGroups;
 import ai.aim4j.model.optim.GradClip;
 import ai.aim4j.model.optim.LrSchedule;
+import ai.aim4j.model.probe.ClassifierHead;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.training.GradientCollector;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.function.LongConsumer;
+import java.util.function.Supplier;
 
 /**
  * Trains a grid of attention-pooling heads side by side on cached features: every batch is gathered
@@ -33,23 +34,18 @@ public final class ProbeTrainer implements AutoCloseable {
     private final List<Member> members = new ArrayList<>();
     private final double warmupFraction;
 
-    /** Attention-pooling heads on trunk features, one per grid point, identically initialized. */
-    public ProbeTrainer(AimConfig config, List<GridPoint> grid, long seed, double warmupFraction) {
-        this(grid, warmupFraction, () -> ProbeHead.init(config, seed));
-    }
-
-    /** Any heads, one per grid point, made by {@code heads}. */
-    public ProbeTrainer(List<GridPoint> grid, double warmupFraction, java.util.function.Supplier<ClassifierHead> heads) {
+    /** Heads made by {@code heads}, one per grid point, trained with the probe's AdamW (0.9, 0.999) on a warmup + cosine schedule. */
+    public ProbeTrainer(List<GridPoint> grid, double warmupFraction, Supplier<ClassifierHead> heads) {
         this.warmupFraction = warmupFraction;
         for (GridPoint g : grid) {
             ClassifierHead head = heads.get();
-            members.add(new Member(g, head, new AdamW(head.parameters(), new AdamW.Hyper(0.9, 0.999, 1e-8, g.weightDecay()),
+            members.add(new Member(g, head, new AdamW(head.trainableParameters(), new AdamW.Hyper(0.9, 0.999, 1e-8, g.weightDecay()),
                     new DecayGroups(DecayGroups.RECIPE_EXCLUDES))));
         }
     }
 
     /** Trains every head for {@code epochs} over the cache, in a seeded order per epoch. */
-    public void train(FeatureCache train, int epochs, int batch, long seed, java.util.function.LongConsumer progress) {
+    public void train(FeatureCache train, int epochs, int batch, long seed, LongConsumer progress) {
         int perEpoch = (train.rows() + batch - 1) / batch;
         List<LrSchedule> schedules = schedules((long) perEpoch * epochs);
         long step = 0;
@@ -82,7 +78,7 @@ public final class ProbeTrainer implements AutoCloseable {
                 gc.backward(crossEntropy(m.head().forward(x, true), labels));
             }
             List<NDArray> grads = new ArrayList<>();
-            m.head().parameters().values().forEach(p -> grads.add(p.getGradient()));
+            m.head().trainableParameters().values().forEach(p -> grads.add(p.getGradient()));
             GradClip.clip(grads, 3.0);
             grads.forEach(NDArray::close);
             m.optimizer().step(schedules.get(k).at(step));
@@ -111,7 +107,7 @@ public final class ProbeTrainer implements AutoCloseable {
                 int to = Math.min(order.length, from + batch);
                 try (NDManager scope = NDManager.newBaseManager()) {
                     NDArray logits = m.head().forward(data.batch(order, from, to, scope), false);
-                    int[] y = java.util.Arrays.copyOfRange(data.labels(), from, to);
+                    int[] y = Arrays.copyOfRange(data.labels(), from, to);
                     NDArray labels = scope.create(y);
                     loss += crossEntropy(logits, labels).toType(DataType.FLOAT64, false).getDouble() * (to - from);
                     long[] pred = logits.argMax(1).toLongArray();

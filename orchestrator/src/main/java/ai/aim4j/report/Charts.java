@@ -1,15 +1,22 @@
 package ai.aim4j.report;
 
 import ai.aim4j.files.AtomicFiles;
+import java.awt.Color;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SequencedMap;
+import java.util.stream.IntStream;
 import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.HeatMapChart;
+import org.knowm.xchart.HeatMapChartBuilder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.internal.chartpart.Chart;
+import org.knowm.xchart.style.lines.SeriesLines;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /** PNG figures of the reproduction report, drawn with XChart and written atomically. */
@@ -29,21 +36,7 @@ public final class Charts {
     }
 
     /** One named series of points. */
-    public record Series(List<Double> x, List<Double> y, Style style) {
-        public Series(List<Double> x, List<Double> y) {
-            this(x, y, Style.LINE);
-        }
-    }
-
-    /** Lines (e.g. loss curves, one per model size). */
-    public static void lines(Path file, String title, String xLabel, String yLabel, SequencedMap<String, Series> series) throws IOException {
-        plot(file, title, xLabel, yLabel, restyle(series, Style.LINE), false);
-    }
-
-    /** Points (e.g. validation loss against probe accuracy, one colour per model size). */
-    public static void scatter(Path file, String title, String xLabel, String yLabel, SequencedMap<String, Series> series) throws IOException {
-        plot(file, title, xLabel, yLabel, restyle(series, Style.POINTS), false);
-    }
+    public record Series(List<Double> x, List<Double> y, Style style) {}
 
     /** Any mix of styles, each series drawn as its {@link Style} says; {@code logX} for a logarithmic x axis. */
     public static void plot(Path file, String title, String xLabel, String yLabel, SequencedMap<String, Series> series, boolean logX)
@@ -57,34 +50,38 @@ public final class Charts {
                 case LINE -> x.setMarker(SeriesMarkers.NONE);
                 case POINTS -> x.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
                 case LINE_AND_POINTS -> x.setMarker(SeriesMarkers.CIRCLE);
-                case DASHED -> x.setMarker(SeriesMarkers.NONE).setLineStyle(org.knowm.xchart.style.lines.SeriesLines.DASH_DASH);
+                case DASHED -> x.setMarker(SeriesMarkers.NONE).setLineStyle(SeriesLines.DASH_DASH);
             }
         });
         save(chart, file);
     }
 
-    private static SequencedMap<String, Series> restyle(SequencedMap<String, Series> series, Style style) {
-        SequencedMap<String, Series> out = new java.util.LinkedHashMap<>();
-        series.forEach((name, s) -> out.put(name, new Series(s.x(), s.y(), style)));
-        return out;
-    }
-
     private static XYChart chart(String title, String xLabel, String yLabel) {
         XYChart chart = new XYChartBuilder().width(800).height(520).title(title).xAxisTitle(xLabel).yAxisTitle(yLabel).build();
-        chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+        chart.getStyler().setChartBackgroundColor(Color.WHITE);
         return chart;
     }
 
-    /** Writes any XChart chart as a PNG, atomically. */
-    public static void save(org.knowm.xchart.internal.chartpart.Chart<?, ?> chart, Path file) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, ".chart", ".png");
-        try {
-            BitmapEncoder.saveBitmap(chart, tmp.toString().replaceFirst("\\.png$", ""), BitmapEncoder.BitmapFormat.PNG);
-            AtomicFiles.writeBytes(file, Files.readAllBytes(tmp));
-        } finally {
-            Files.deleteIfExists(tmp);
+    /** A confusion matrix as a heat map, each true class's row in percent (values shown up to 20 classes). */
+    public static void confusion(long[][] confusion, Path file) throws IOException {
+        int k = confusion.length;
+        List<Integer> axis = IntStream.range(0, k).boxed().toList();
+        List<Number[]> heat = new ArrayList<>();
+        for (int t = 0; t < k; t++) {
+            long total = Arrays.stream(confusion[t]).sum();
+            for (int p = 0; p < k; p++) {
+                heat.add(new Number[] {p, t, total == 0 ? 0 : 100.0 * confusion[t][p] / total});
+            }
         }
+        HeatMapChart chart = new HeatMapChartBuilder().width(720).height(640).title("Confusion matrix (% of each true class)")
+                .xAxisTitle("predicted class").yAxisTitle("true class").build();
+        chart.getStyler().setShowValue(k <= 20);
+        chart.addSeries("confusion", axis, axis, heat);
+        save(chart, file);
+    }
+
+    /** Writes any XChart chart as a PNG, atomically. */
+    private static void save(Chart<?, ?> chart, Path file) throws IOException {
+        AtomicFiles.writeBytes(file, BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG));
     }
 }

@@ -1,6 +1,7 @@
 package ai.aim4j.reproduce;
 
 import ai.djl.engine.Engine;
+import com.sun.management.OperatingSystemMXBean;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
@@ -25,7 +26,7 @@ final class Environment {
         e.put("tensor engine", "DJL " + Engine.getDjlVersion() + ", " + engine.getEngineName() + " " + engine.getVersion() + " (CPU)");
         e.put("OS", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
         e.put("processor", cpuModel() + ", " + Runtime.getRuntime().availableProcessors() + " cores available");
-        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof OperatingSystemMXBean os) {
             e.put("memory", String.format("%.1f GiB", os.getTotalMemorySize() / (double) (1L << 30)));
         }
         return e;

@@ -1,13 +1,11 @@
 package ai.aim4j.reproduce;
 
 import ai.aim4j.report.Spearman;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Comparator;
 import java.util.List;
 
 /**
- * The results of a reproduction, as its steps stored them, and the figures derived from them.
+ * The results of a reproduction, as its steps stored them, and the numbers derived from them.
  *
  * @param plan           what was run
  * @param data           the data step (its three parts)
@@ -18,32 +16,26 @@ import java.util.List;
  * @param pixels         the raw-pixel baseline
  * @param sessionSeconds wall time of this invocation
  */
-record Findings(ReproducePlan plan, ObjectNode data, List<ObjectNode> runs, List<ObjectNode> checkpoints, List<ObjectNode> finals,
-                ObjectNode random, ObjectNode pixels, double sessionSeconds) {
+record Findings(ReproducePlan plan, Results.Data data, List<Results.Run> runs, List<Results.Probe> checkpoints, List<Results.Probe> finals,
+                Results.Probe random, Results.Probe pixels, double sessionSeconds) {
 
     /** The Spearman correlation of validation loss and probe accuracy over every checkpoint. */
     double correlation() {
-        return Spearman.correlation(checkpoints.stream().mapToDouble(c -> c.get("val_loss").asDouble()).toArray(),
-                checkpoints.stream().mapToDouble(c -> c.get("test_top1").asDouble()).toArray());
+        return Spearman.correlation(checkpoints.stream().mapToDouble(Results.Probe::valLoss).toArray(),
+                checkpoints.stream().mapToDouble(Results.Probe::testTop1).toArray());
     }
 
     /** Seconds of work in every step (pre-training as its runs logged it, resumed parts counted once). */
     double workSeconds() {
-        double s = data.path("seconds").asDouble() + random.get("seconds").asDouble() + pixels.get("seconds").asDouble();
-        for (List<ObjectNode> part : List.of(runs, checkpoints, finals)) {
-            s += part.stream().mapToDouble(r -> r.get("seconds").asDouble()).sum();
+        double s = data.seconds() + random.seconds() + pixels.seconds() + runs.stream().mapToDouble(Results.Run::seconds).sum();
+        for (List<Results.Probe> part : List.of(checkpoints, finals)) {
+            s += part.stream().mapToDouble(Results.Probe::seconds).sum();
         }
         return s;
     }
 
-    /** The validation loss of a run's last checkpoint. */
-    static double finalValLoss(JsonNode run) {
-        JsonNode cps = run.get("checkpoints");
-        return cps.get(cps.size() - 1).get("val_loss").asDouble();
-    }
-
     /** The final probe with the highest test accuracy. */
-    ObjectNode bestFinal() {
-        return finals.stream().max(Comparator.comparingDouble(f -> f.get("test_top1").asDouble())).orElseThrow();
+    Results.Probe bestFinal() {
+        return finals.stream().max(Comparator.comparingDouble(Results.Probe::testTop1)).orElseThrow();
     }
 }

@@ -2,14 +2,12 @@ package ai.aim4j.reproduce;
 
 import ai.aim4j.files.AtomicFiles;
 import ai.aim4j.train.CheckpointStore;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * {@code DIR/report.md}: the two findings with their figures, what was run and why, every number
@@ -42,11 +40,9 @@ public final class Report {
         Outcome outcome = new Outcome(dir.resolve("report.md"), targets, summary(targets));
         ReproducePlan plan = f.plan();
         StringBuilder md = new StringBuilder();
-        long failed = targets.stream().filter(x -> x.counts() && !x.pass()).count();
         md.append("# AIM reproduction on ").append(plan.dataset().equals("fmnist") ? "Fashion-MNIST" : "the synthetic dataset")
                 .append(plan.quick() ? " (quick)" : "").append("\n\n");
-        md.append("**").append(outcome.passed() ? "PASS: every target holds" : "FAIL: " + failed + " target(s) missed")
-                .append("** (the targets are at the end). ").append(plan.widths().size()).append(" model sizes of one family pre-trained with")
+        md.append("**").append(headline(targets, plan.quick())).append("** (the targets are at the end). ").append(plan.widths().size()).append(" model sizes of one family pre-trained with")
                 .append(" the AIM recipe, every checkpoint validated and probed, the final checkpoints and both baselines probed under")
                 .append(" the final protocol").append(plan.finalProbe().trainLimit() == 0 && plan.finalProbe().testLimit() == 0 ? " (whole splits)" : "")
                 .append(".\n\n");
@@ -60,22 +56,33 @@ public final class Report {
                     .append(x.pass() ? "PASS" : "FAIL").append("**").append(x.counts() ? "" : " (a full-run target, shown for reference)")
                     .append(" |\n");
         }
-        md.append("\n").append(outcome.passed() ? "PASS" : "FAIL")
-                .append(plan.quick() ? " (quick run: the targets marked as full-run targets do not count)" : "").append("\n");
+        md.append("\n").append(headline(targets, plan.quick())).append("\n");
         AtomicFiles.writeString(outcome.report(), md.toString());
         return outcome;
+    }
+
+    /** The verdict in one line; a quick run names the targets that count for it. */
+    static String headline(List<Target> targets, boolean quick) {
+        List<Target> counted = targets.stream().filter(Target::counts).toList();
+        long failed = counted.stream().filter(t -> !t.pass()).count();
+        if (!quick) {
+            return failed == 0 ? "PASS: every target holds" : "FAIL: " + failed + " of the " + counted.size() + " targets missed";
+        }
+        String names = counted.stream().map(Target::name).collect(Collectors.joining("; "));
+        return (failed == 0 ? "PASS: both quick-run targets hold (" : "FAIL: " + failed + " of the " + counted.size()
+                + " quick-run targets missed (") + names + "); the full-run targets below are shown for reference only";
     }
 
     private void findings(StringBuilder md) {
         md.append("## Finding 1: capacity lowers the loss and raises the probe\n\n");
         md.append("| size | width | trunk parameters | final validation loss | probe top-1 (final probe) |\n|---|---|---|---|---|\n");
         for (int i = 0; i < f.runs().size(); i++) {
-            ObjectNode r = f.runs().get(i);
-            md.append(String.format(Locale.ROOT, "| %s | %d | %,d | %.4f | %s |%n", r.get("name").asText(), r.get("width").asInt(),
-                    r.get("params").asLong(), Findings.finalValLoss(r), pct(f.finals().get(i).get("test_top1"))));
+            Results.Run r = f.runs().get(i);
+            md.append(String.format(Locale.ROOT, "| %s | %d | %,d | %.4f | %s |%n", r.name(), r.width(), r.params(), r.last().valLoss(),
+                    pct(f.finals().get(i).testTop1())));
         }
         md.append(String.format(Locale.ROOT, "| random trunk (%s) | | | | %s |%n| raw pixels, softmax regression | | | | %s |%n%n",
-                ReproducePlan.sizeName(f.plan().widths().getLast()), pct(f.random().get("test_top1")), pct(f.pixels().get("test_top1"))));
+                ReproducePlan.sizeName(f.plan().widths().getLast()), pct(f.random().testTop1()), pct(f.pixels().testTop1())));
         for (String fig : Figures.NAMES.subList(0, 3)) {
             md.append("![").append(fig.replace('-', ' ')).append("](figures/").append(fig).append(".png)\n\n");
         }
@@ -88,12 +95,11 @@ public final class Report {
 
     private void design(StringBuilder md) {
         ReproducePlan plan = f.plan();
-        ObjectNode data = f.data();
+        Results.Data data = f.data();
         md.append("## What was run, and why\n\n");
         md.append(String.format(Locale.ROOT, "- Data: %,d training images, a validation part of %,d held out of the training split"
                         + " (validation loss: the first %,d, fixed prefixes, fixed seed), the %,d-image test split for the probes.%n",
-                data.get("train").get("images").asLong(), data.get("val").get("images").asLong(), plan.valSamples(),
-                data.get("test").get("images").asLong()));
+                data.train().images(), data.val().images(), plan.valSamples(), data.test().images()));
         md.append(String.format(Locale.ROOT, "- Models: widths %s, %d blocks, attention heads of width %d, %dx%d patches on %dx%d images"
                         + " = %d tokens, pixel head %d wide with %d block(s); prefix-causal attention, normalized-pixel loss.%n",
                 plan.widths(), plan.depth(), ReproducePlan.HEAD_DIM, plan.patch(), plan.patch(), plan.image(), plan.image(),
@@ -115,21 +121,21 @@ public final class Report {
         md.append("## Every number and the command that produced it\n\n");
         md.append("Each step is an ordinary `aim4j` command (run in-process); run alone, it reproduces its number.\n\n");
         md.append("| what | number | seconds | command |\n|---|---|---|---|\n");
-        for (String part : List.of("train", "val", "test")) {
-            JsonNode d = f.data().get(part);
-            md.append(String.format(Locale.ROOT, "| %s images | %,d | | `%s` |%n", part, d.get("images").asLong(), d.get("command").asText()));
+        for (var part : List.of(Map.entry("train", f.data().train()), Map.entry("val", f.data().val()), Map.entry("test", f.data().test()))) {
+            md.append(String.format(Locale.ROOT, "| %s images | %,d | | `%s` |%n", part.getKey(), part.getValue().images(),
+                    part.getValue().command()));
         }
-        for (ObjectNode r : f.runs()) {
-            md.append(String.format(Locale.ROOT, "| %s pre-training: validation loss at steps %s | %s | %.0f | `%s` |%n", r.get("name").asText(),
-                    join(r.get("checkpoints"), "step", 0), join(r.get("checkpoints"), "val_loss", 4), r.get("seconds").asDouble(),
-                    r.get("command").asText()));
+        for (Results.Run r : f.runs()) {
+            String steps = r.checkpoints().stream().map(c -> Long.toString(c.step())).collect(Collectors.joining(", "));
+            String losses = r.checkpoints().stream().map(c -> String.format(Locale.ROOT, "%.4f", c.valLoss())).collect(Collectors.joining(", "));
+            md.append(String.format(Locale.ROOT, "| %s pre-training: validation loss at steps %s | %s | %.0f | `%s` |%n", r.name(), steps, losses,
+                    r.seconds(), r.command()));
         }
-        for (ObjectNode c : f.checkpoints()) {
-            row(md, String.format(Locale.ROOT, "%s step %d: probe top-1 (checkpoint protocol", ReproducePlan.sizeName(c.get("width").asInt()),
-                    c.get("step").asLong()), c);
+        for (Results.Probe c : f.checkpoints()) {
+            row(md, String.format(Locale.ROOT, "%s step %d: probe top-1 (checkpoint protocol", ReproducePlan.sizeName(c.width()), c.step()), c);
         }
-        for (ObjectNode x : f.finals()) {
-            row(md, ReproducePlan.sizeName(x.get("width").asInt()) + " final: probe top-1 (final protocol", x);
+        for (Results.Probe x : f.finals()) {
+            row(md, ReproducePlan.sizeName(x.width()) + " final: probe top-1 (final protocol", x);
         }
         for (var e : List.of(Map.entry("random-trunk probe top-1 (final protocol", f.random()),
                 Map.entry("raw-pixel softmax regression top-1 (final protocol", f.pixels()))) {
@@ -139,9 +145,8 @@ public final class Report {
                 + " each finished step once).%n%n", f.workSeconds() / 60, f.sessionSeconds() / 60));
     }
 
-    private static void row(StringBuilder md, String what, JsonNode r) {
-        md.append(String.format(Locale.ROOT, "| %s; lr %s) | %s | %.0f | `%s` |%n", what, r.get("lr").asText(), pct(r.get("test_top1")),
-                r.get("seconds").asDouble(), r.get("command").asText()));
+    private static void row(StringBuilder md, String what, Results.Probe r) {
+        md.append(String.format(Locale.ROOT, "| %s; lr %s) | %s | %.0f | `%s` |%n", what, r.lr(), pct(r.testTop1()), r.seconds(), r.command()));
     }
 
     private void environment(StringBuilder md) {
@@ -149,11 +154,11 @@ public final class Report {
         Environment.describe(version).forEach((k, v) -> md.append("| ").append(k).append(" | ").append(v).append(" |\n"));
         md.append("\nCheckpoints (`model.safetensors`, ml-l3m names; each folder's files checked against its manifest now):\n\n");
         md.append("| size | step | SHA-256 | intact |\n|---|---|---|---|\n");
-        for (ObjectNode r : f.runs()) {
-            for (JsonNode c : r.get("checkpoints")) {
-                String problem = CheckpointStore.verify(Path.of(c.get("weights").asText()).getParent());
-                md.append("| ").append(r.get("name").asText()).append(" | ").append(c.get("step").asLong()).append(" | `")
-                        .append(c.get("sha256").asText()).append("` | ").append(problem == null ? "yes" : "NO: " + problem).append(" |\n");
+        for (Results.Run r : f.runs()) {
+            for (Results.Checkpoint c : r.checkpoints()) {
+                String problem = CheckpointStore.verify(Path.of(c.weights()).getParent());
+                md.append("| ").append(r.name()).append(" | ").append(c.step()).append(" | `").append(c.sha256()).append("` | ")
+                        .append(problem == null ? "yes" : "NO: " + problem).append(" |\n");
             }
         }
         md.append("\n");
@@ -164,12 +169,12 @@ public final class Report {
         StringBuilder s = new StringBuilder();
         s.append(String.format(Locale.ROOT, "%-16s %12s %12s %14s%n", "size", "parameters", "val loss", "probe top-1"));
         for (int i = 0; i < f.runs().size(); i++) {
-            ObjectNode r = f.runs().get(i);
-            s.append(String.format(Locale.ROOT, "%-16s %,12d %12.4f %14s%n", r.get("name").asText(), r.get("params").asLong(),
-                    Findings.finalValLoss(r), pct(f.finals().get(i).get("test_top1"))));
+            Results.Run r = f.runs().get(i);
+            s.append(String.format(Locale.ROOT, "%-16s %,12d %12.4f %14s%n", r.name(), r.params(), r.last().valLoss(),
+                    pct(f.finals().get(i).testTop1())));
         }
-        s.append(String.format(Locale.ROOT, "%-16s %12s %12s %14s%n", "random trunk", "", "", pct(f.random().get("test_top1"))));
-        s.append(String.format(Locale.ROOT, "%-16s %12s %12s %14s%n", "raw pixels", "", "", pct(f.pixels().get("test_top1"))));
+        s.append(String.format(Locale.ROOT, "%-16s %12s %12s %14s%n", "random trunk", "", "", pct(f.random().testTop1())));
+        s.append(String.format(Locale.ROOT, "%-16s %12s %12s %14s%n", "raw pixels", "", "", pct(f.pixels().testTop1())));
         s.append(String.format(Locale.ROOT, "Spearman(val loss, probe top-1) over %d checkpoints: %.3f%n", f.checkpoints().size(),
                 f.correlation()));
         for (Target t : targets) {
@@ -179,19 +184,11 @@ public final class Report {
         return s.toString();
     }
 
-    private static String join(JsonNode items, String field, int decimals) {
-        List<String> parts = new ArrayList<>();
-        for (JsonNode n : items) {
-            parts.add(decimals == 0 ? Long.toString(n.get(field).asLong()) : String.format(Locale.ROOT, "%." + decimals + "f", n.get(field).asDouble()));
-        }
-        return String.join(", ", parts);
-    }
-
     private static String limit(long n) {
         return n <= 0 ? "all" : String.format(Locale.ROOT, "%,d", n);
     }
 
-    static String pct(JsonNode fraction) {
-        return String.format(Locale.ROOT, "%.2f%%", 100 * fraction.asDouble());
+    static String pct(double fraction) {
+        return String.format(Locale.ROOT, "%.2f%%", 100 * fraction);
     }
 }

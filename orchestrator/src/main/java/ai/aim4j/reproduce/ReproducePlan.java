@@ -1,6 +1,6 @@
 package ai.aim4j.reproduce;
 
-import ai.aim4j.model.PretrainConfig;
+import ai.aim4j.model.config.PretrainConfig;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -1,48 +1,79 @@
 package ai.aim4j.reproduce;
 
 import ai.aim4j.files.AtomicFiles;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The finished steps of a reproduction, one JSON file each in {@code DIR/results}: a step whose file
  * exists is done and is not run again, which is what makes an interrupted reproduction resumable.
  * Files are written atomically, so a step killed half-way leaves no file and simply runs again.
+ * Every result carries the {@code aim4j} command line that produces it alone, and its seconds.
  */
 final class Results {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private final Path dir;
 
+    /** One part of the data: its folder and images. */
+    record DataPart(@JsonProperty("dir") String dir, @JsonProperty("images") long images, @JsonProperty("command") String command) {}
+
+    /** The data step: training, validation and test parts. */
+    record Data(@JsonProperty("train") DataPart train, @JsonProperty("val") DataPart val, @JsonProperty("test") DataPart test,
+                @JsonProperty("seconds") double seconds) {}
+
+    /** One checkpoint of a pre-training run. */
+    record Checkpoint(@JsonProperty("step") long step, @JsonProperty("val_loss") double valLoss, @JsonProperty("weights") String weights,
+                      @JsonProperty("sha256") String sha256) {}
+
+    /** The pre-training of one size. */
+    record Run(@JsonProperty("width") int width, @JsonProperty("name") String name, @JsonProperty("params") long params,
+               @JsonProperty("run") String run, @JsonProperty("seconds") double seconds, @JsonProperty("checkpoints") List<Checkpoint> checkpoints,
+               @JsonProperty("command") String command) {
+        /** The last checkpoint, the one the final probe uses. */
+        Checkpoint last() {
+            return checkpoints.getLast();
+        }
+    }
+
+    /**
+     * One probe: what was probed (the fields that apply: the size, the checkpoint step, trunk
+     * parameters, its validation loss), and the chosen grid point's numbers.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Probe(@JsonProperty("width") Integer width, @JsonProperty("step") Long step, @JsonProperty("params") Long params,
+                 @JsonProperty("val_loss") Double valLoss, @JsonProperty("test_top1") double testTop1,
+                 @JsonProperty("held_out_top1") double heldOutTop1, @JsonProperty("lr") double lr,
+                 @JsonProperty("train_images") long trainImages, @JsonProperty("test_images") long testImages,
+                 @JsonProperty("seconds") double seconds, @JsonProperty("command") String command) {}
+
     /** Work that produces one result. */
-    interface Work {
-        ObjectNode run() throws IOException;
+    interface Work<T> {
+        T run() throws IOException;
     }
 
     Results(Path reproduction) {
         this.dir = reproduction.resolve("results");
     }
 
-    /** The stored result of {@code name}, or the result of running {@code work} (timed, then stored). */
-    ObjectNode once(String name, String command, Work work) throws IOException {
+    /** The stored result of {@code name}, or the result of running {@code work} (then stored). */
+    <T> T once(String name, Class<T> type, Work<T> work) throws IOException {
         Path file = dir.resolve(name + ".json");
         if (Files.exists(file)) {
             try {
-                return (ObjectNode) JSON.readTree(file.toFile());
-            } catch (IOException | ClassCastException e) {
+                return JSON.readValue(file.toFile(), type);
+            } catch (IOException e) {
                 throw new IOException(file + ": unreadable result (" + e.getMessage() + "); delete it to run that step again", e);
             }
         }
-        long t0 = System.nanoTime();
-        ObjectNode r = work.run();
-        if (!r.has("seconds")) {
-            r.put("seconds", (System.nanoTime() - t0) / 1e9);
-        }
-        r.put("command", command);
+        T r = work.run();
         Files.createDirectories(dir);
-        AtomicFiles.writeString(file, r.toPrettyString() + "\n");
+        AtomicFiles.writeString(file, JSON.writeValueAsString(r) + "\n");
         return r;
     }
 }

@@ -1,6 +1,5 @@
 package ai.aim4j.reproduce;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -17,7 +16,7 @@ final class Targets {
         ReproducePlan plan = f.plan();
         boolean full = !plan.quick();
         List<Target> t = new ArrayList<>();
-        double[] losses = f.runs().stream().mapToDouble(Findings::finalValLoss).toArray();
+        double[] losses = f.runs().stream().mapToDouble(r -> r.last().valLoss()).toArray();
         boolean ordered = true;
         List<String> shown = new ArrayList<>();
         for (int i = 0; i < losses.length; i++) {
@@ -29,16 +28,15 @@ final class Targets {
         double rho = f.correlation();
         t.add(new Target("Validation loss tracks probe accuracy (Spearman, all " + f.checkpoints().size() + " checkpoints)", "<= -0.80",
                 String.format(Locale.ROOT, "%.3f", rho), rho <= -0.8, full));
-        ObjectNode largest = f.finals().getLast();
-        double margin = 100 * (largest.get("test_top1").asDouble() - f.random().get("test_top1").asDouble());
+        Results.Probe largest = f.finals().getLast();
+        double margin = 100 * (largest.testTop1() - f.random().testTop1());
         double need = full ? 5 : 2;
-        t.add(new Target("Pre-trained beats the random trunk (" + ReproducePlan.sizeName(largest.get("width").asInt()) + ", final probes)",
+        t.add(new Target("Pre-trained beats the random trunk (" + ReproducePlan.sizeName(largest.width()) + ", final probes)",
                 String.format(Locale.ROOT, ">= %.0f points", need), String.format(Locale.ROOT, "%+.2f points (%s vs %s)", margin,
-                Report.pct(largest.get("test_top1")), Report.pct(f.random().get("test_top1"))), margin >= need, true));
-        ObjectNode best = f.bestFinal();
-        t.add(new Target("Best probe beats raw-pixel softmax regression", "> " + Report.pct(f.pixels().get("test_top1")),
-                Report.pct(best.get("test_top1")) + " (" + ReproducePlan.sizeName(best.get("width").asInt()) + ")",
-                best.get("test_top1").asDouble() > f.pixels().get("test_top1").asDouble(), full));
+                Report.pct(largest.testTop1()), Report.pct(f.random().testTop1())), margin >= need, true));
+        Results.Probe best = f.bestFinal();
+        t.add(new Target("Best probe beats raw-pixel softmax regression", "> " + Report.pct(f.pixels().testTop1()),
+                Report.pct(best.testTop1()) + " (" + ReproducePlan.sizeName(best.width()) + ")", best.testTop1() > f.pixels().testTop1(), full));
         double minutes = f.workSeconds() / 60;
         double limit = full ? 90 : 8;
         t.add(new Target((full ? "Full" : "Quick") + " run time on this machine", String.format(Locale.ROOT, "<= %.0f min", limit),

@@ -1,30 +1,30 @@
 package ai.aim4j.train;
 
+import ai.aim4j.arrow.Sampler;
 import ai.aim4j.files.AtomicFiles;
+import ai.aim4j.files.Sha256;
 import ai.aim4j.model.tensor.HostTensor;
 import ai.aim4j.model.tensor.NamedTensors;
 import ai.aim4j.weights.SafeTensors;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.SequencedMap;
 import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -32,16 +32,41 @@ import java.util.stream.Stream;
  * training names), {@code optimizer.safetensors} (AdamW moments), {@code state.json} (step, sampler
  * cursor, counters) and {@code manifest.json} (SHA-256 of each). A checkpoint is assembled in a
  * hidden folder, every file fsynced, and renamed into place, so one either exists whole or not at
- * all; the oldest beyond {@code keep} are deleted.
+ * all; a step saved again replaces the old copy only after the new one is complete, and the oldest
+ * beyond {@code keep} are deleted.
  */
 public final class CheckpointStore {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    private static final String PREFIX = "step-";
+    private static final Pattern NAME = Pattern.compile("step-(\\d{8})");
+    /** Suffix of a checkpoint set aside while its step is saved again; restored if that save never finished. */
+    private static final String REPLACED = ".replaced";
+    private static final List<String> FILES = List.of("model.safetensors", "optimizer.safetensors", "state.json");
     private final Path dir;
     private final int keep;
 
+    /** One completed checkpoint of a run. */
+    public record Checkpoint(long step, Path dir) {
+        public Path model() {
+            return dir.resolve("model.safetensors");
+        }
+
+        public Path optimizer() {
+            return dir.resolve("optimizer.safetensors");
+        }
+
+        /** The SHA-256 of {@code model.safetensors} as the checkpoint's manifest records it. */
+        public String modelSha256() throws IOException {
+            return JSON.readTree(dir.resolve("manifest.json").toFile()).path("sha256").path("model.safetensors").asText();
+        }
+    }
+
+    /** What {@code state.json} holds: where the run stands besides its tensors. */
+    public record State(@JsonProperty("step") long step, @JsonProperty("optimizer_steps") long optimizerSteps,
+                        @JsonProperty("skipped_steps") long skippedSteps, @JsonProperty("seed") long seed,
+                        @JsonProperty("cursor") Sampler.Cursor cursor) {}
+
     /** A loaded checkpoint. */
-    public record Loaded(Path dir, long step, NamedTensors model, NamedTensors optimizer, JsonNode state) implements AutoCloseable {
+    public record Loaded(Checkpoint checkpoint, NamedTensors model, NamedTensors optimizer, State state) implements AutoCloseable {
         @Override
         public void close() {
             model.close();
@@ -58,67 +83,98 @@ public final class CheckpointStore {
         return dir;
     }
 
-    public Path save(long step, SequencedMap<String, HostTensor> model, SequencedMap<String, HostTensor> optimizer, ObjectNode state)
+    /** Saves a checkpoint of {@code state.step()} and prunes the oldest beyond {@code keep}. */
+    public Checkpoint save(SequencedMap<String, HostTensor> model, SequencedMap<String, HostTensor> optimizer, State state)
             throws IOException {
         Files.createDirectories(dir);
-        String name = String.format("%s%08d", PREFIX, step);
+        String name = name(state.step());
         Path tmp = dir.resolve("." + name + ".tmp");
         deleteTree(tmp);
         Files.createDirectories(tmp);
-        SafeTensors.write(tmp.resolve("model.safetensors"), model, Map.of("format", "pt"));
-        SafeTensors.write(tmp.resolve("optimizer.safetensors"), optimizer, Map.of("format", "pt"));
-        AtomicFiles.writeString(tmp.resolve("state.json"), JSON.writeValueAsString(state));
-        ObjectNode manifest = JSON.createObjectNode();
-        ObjectNode files = manifest.putObject("sha256");
-        for (String f : List.of("model.safetensors", "optimizer.safetensors", "state.json")) {
-            files.put(f, sha256(tmp.resolve(f)));
+        try {
+            SafeTensors.write(tmp.resolve("model.safetensors"), model, Map.of("format", "pt"));
+            SafeTensors.write(tmp.resolve("optimizer.safetensors"), optimizer, Map.of("format", "pt"));
+            AtomicFiles.writeString(tmp.resolve("state.json"), JSON.writeValueAsString(state));
+            ObjectNode manifest = JSON.createObjectNode();
+            ObjectNode sums = manifest.putObject("sha256");
+            for (String f : FILES) {
+                sums.put(f, Sha256.of(tmp.resolve(f)));
+            }
+            manifest.put("step", state.step());
+            AtomicFiles.writeString(tmp.resolve("manifest.json"), JSON.writeValueAsString(manifest));
+        } catch (IOException | RuntimeException e) {
+            deleteTree(tmp);
+            throw e;
         }
-        manifest.put("step", step);
-        AtomicFiles.writeString(tmp.resolve("manifest.json"), JSON.writeValueAsString(manifest));
         Path target = dir.resolve(name);
-        deleteTree(target);
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException ignored) {
-            // directories cannot be opened for sync on every file system
+        Path replaced = dir.resolve("." + name + REPLACED);
+        if (Files.exists(target)) {
+            // Never delete the only copy of a step: set it aside until the new one is in place.
+            deleteTree(replaced);
+            Files.move(target, replaced, StandardCopyOption.ATOMIC_MOVE);
         }
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+        syncDirectory();
+        deleteTree(replaced);
         prune();
-        return target;
+        return new Checkpoint(state.step(), target);
     }
 
     private void prune() throws IOException {
-        List<Path> all = list();
+        List<Checkpoint> all = list();
         for (int i = 0; i < all.size() - keep; i++) {
-            deleteTree(all.get(i));
+            deleteTree(all.get(i).dir());
         }
     }
 
-    /** Completed checkpoints, oldest first. */
-    public List<Path> list() throws IOException {
+    /** Completed checkpoints, oldest first (a step whose second save was interrupted is restored first). */
+    public List<Checkpoint> list() throws IOException {
         if (!Files.isDirectory(dir)) {
             return List.of();
         }
+        restoreInterrupted();
+        List<Checkpoint> out = new ArrayList<>();
         try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(p -> p.getFileName().toString().startsWith(PREFIX) && Files.isDirectory(p))
-                    .sorted(Comparator.comparing(p -> p.getFileName().toString())).toList();
+            for (Path p : s.sorted(Comparator.comparing(p -> p.getFileName().toString())).toList()) {
+                Matcher m = NAME.matcher(p.getFileName().toString());
+                if (m.matches() && Files.isDirectory(p)) {
+                    out.add(new Checkpoint(Long.parseLong(m.group(1)), p));
+                }
+            }
+        }
+        return out;
+    }
+
+    private void restoreInterrupted() throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            for (Path p : s.toList()) {
+                String f = p.getFileName().toString();
+                if (f.startsWith(".") && f.endsWith(REPLACED)) {
+                    Path target = dir.resolve(f.substring(1, f.length() - REPLACED.length()));
+                    if (Files.exists(target)) {
+                        deleteTree(p);
+                    } else {
+                        Files.move(p, target, StandardCopyOption.ATOMIC_MOVE);
+                    }
+                }
+            }
         }
     }
 
     /** The newest checkpoint whose files match their checksums; corrupt ones are reported and skipped. */
-    public Path newestValid(Consumer<String> warn) throws IOException {
-        List<Path> all = new ArrayList<>(list());
+    public Checkpoint newestValid(Consumer<String> warn) throws IOException {
+        List<Checkpoint> all = list();
         for (int i = all.size() - 1; i >= 0; i--) {
-            String problem = verify(all.get(i));
+            String problem = verify(all.get(i).dir());
             if (problem == null) {
                 return all.get(i);
             }
-            warn.accept("skipping corrupt checkpoint " + all.get(i) + ": " + problem);
+            warn.accept("skipping corrupt checkpoint " + all.get(i).dir() + ": " + problem);
         }
         return null;
     }
 
-    /** Null when intact, else what is wrong. */
+    /** Null when the checkpoint folder is intact, else what is wrong. */
     public static String verify(Path checkpoint) {
         try {
             JsonNode manifest = JSON.readTree(checkpoint.resolve("manifest.json").toFile());
@@ -127,43 +183,43 @@ public final class CheckpointStore {
                 if (!Files.isRegularFile(f)) {
                     return e.getKey() + " is missing";
                 }
-                if (!sha256(f).equals(e.getValue().asText())) {
+                if (!Sha256.of(f).equals(e.getValue().asText())) {
                     return e.getKey() + " does not match its SHA-256";
                 }
             }
-            return manifest.path("sha256").size() == 3 ? null : "incomplete manifest";
+            return manifest.path("sha256").size() == FILES.size() ? null : "incomplete manifest";
         } catch (IOException e) {
             return "unreadable manifest (" + e.getMessage() + ")";
         }
     }
 
+    /** Loads a checkpoint folder, verified against its manifest. */
     public static Loaded load(Path checkpoint) throws IOException {
         String problem = verify(checkpoint);
         if (problem != null) {
             throw new IOException(checkpoint + ": " + problem);
         }
-        JsonNode state = JSON.readTree(checkpoint.resolve("state.json").toFile());
-        NamedTensors model = SafeTensors.read(checkpoint.resolve("model.safetensors"));
+        State state = JSON.readValue(checkpoint.resolve("state.json").toFile(), State.class);
+        Checkpoint c = new Checkpoint(state.step(), checkpoint);
+        NamedTensors model = SafeTensors.read(c.model());
         try {
-            NamedTensors optimizer = SafeTensors.read(checkpoint.resolve("optimizer.safetensors"));
-            return new Loaded(checkpoint, state.path("step").asLong(), model, optimizer, state);
+            return new Loaded(c, model, SafeTensors.read(c.optimizer()), state);
         } catch (IOException | RuntimeException e) {
             model.close();
             throw e;
         }
     }
 
-    static String sha256(Path f) throws IOException {
-        MessageDigest sha;
-        try {
-            sha = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+    private static String name(long step) {
+        return String.format("step-%08d", step);
+    }
+
+    private void syncDirectory() {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException e) {
+            // Some file systems cannot open a directory for syncing; the files themselves are synced.
         }
-        try (InputStream in = new DigestInputStream(Files.newInputStream(f), sha)) {
-            in.transferTo(java.io.OutputStream.nullOutputStream());
-        }
-        return HexFormat.of().formatHex(sha.digest());
     }
 
     private static void deleteTree(Path p) throws IOException {

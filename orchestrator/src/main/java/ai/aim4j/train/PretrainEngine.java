@@ -5,29 +5,29 @@ import ai.aim4j.arrow.BatchLoader;
 import ai.aim4j.arrow.Sampler;
 import ai.aim4j.arrow.ShardSet;
 import ai.aim4j.arrow.transform.Transform;
+import ai.aim4j.data.BatchTensors;
+import ai.aim4j.data.ModelInput;
 import ai.aim4j.files.AtomicFiles;
 import ai.aim4j.model.AimPretraining;
-import ai.aim4j.model.Initializer;
-import ai.aim4j.model.PretrainConfig;
-import ai.aim4j.model.naming.L3mLayout;
+import ai.aim4j.model.PrefixCausalMask;
+import ai.aim4j.model.config.PretrainConfig;
+import ai.aim4j.model.naming.L3mNames;
 import ai.aim4j.model.optim.AdamW;
 import ai.aim4j.model.optim.DecayGroups;
 import ai.aim4j.model.optim.LrSchedule;
-import ai.aim4j.model.tensor.HostTensor;
+import ai.aim4j.run.ProcessMemory;
+import ai.aim4j.run.ProgressListener;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
+import java.util.Arrays;
 import java.util.List;
-import java.util.SequencedMap;
 import java.util.function.Consumer;
-import java.util.function.LongConsumer;
 
 /**
  * The AIM pre-training loop: sampled prefixes, forward and backward over micro-batches, global-norm
@@ -52,14 +52,36 @@ public final class PretrainEngine {
         }
     }
 
+    /** Where a run starts. */
+    public sealed interface Resume {
+        /** A fresh run; refused when the folder already holds checkpoints. */
+        Resume FRESH = new Fresh();
+        /** The newest intact checkpoint of the run folder, or a fresh start when there is none. */
+        Resume AUTO = new Auto();
+
+        /** A fresh run. */
+        record Fresh() implements Resume {}
+
+        /** The newest intact checkpoint, if any. */
+        record Auto() implements Resume {}
+
+        /** A given checkpoint folder. */
+        record From(Path checkpoint) implements Resume {}
+
+        /** {@code auto}, a checkpoint folder, or null for a fresh start: the {@code --resume} flag's values. */
+        public static Resume parse(String flag) {
+            return flag == null ? FRESH : flag.equals("auto") ? AUTO : new From(Path.of(flag));
+        }
+    }
+
     public PretrainEngine(PretrainSettings settings, PretrainConfig config, Consumer<String> log) {
         this.s = settings;
         this.config = config;
         this.log = log;
     }
 
-    /** Runs to the last step, resuming per {@code resume} ({@code auto}, a checkpoint folder, or null for a fresh start). */
-    public Path run(String resume, LongConsumer progress) throws IOException {
+    /** Runs to the last step from where {@code resume} says; returns the last checkpoint. */
+    public CheckpointStore.Checkpoint run(Resume resume, ProgressListener progress) throws IOException {
         Path out = Path.of(s.out());
         Files.createDirectories(out);
         CheckpointStore store = new CheckpointStore(out, s.keepCheckpoints());
@@ -69,58 +91,59 @@ public final class PretrainEngine {
             long total = s.steps() != null ? s.steps() : (long) Math.ceil(s.epochs() * data.size() / s.batchSize());
             writeEffectiveConfig(out, total);
             Path from = resumePoint(resume, store);
-            long step = 0;
-            Sampler.Cursor cursor = new Sampler.Cursor(0, 0);
-            SequencedMap<String, HostTensor> weights;
             CheckpointStore.Loaded loaded = from == null ? null : CheckpointStore.load(from);
             try {
-                if (loaded == null) {
-                    weights = new LinkedHashMap<>(Initializer.materialize(AimPretraining.parameterShapes(config), s.seed()));
-                } else {
-                    weights = L3mLayout.toInternal(loaded.model().tensors());
-                    step = loaded.step();
-                    cursor = new Sampler.Cursor(loaded.state().path("cursor").path("epoch").asLong(),
-                            loaded.state().path("cursor").path("position").asLong());
+                long step = loaded == null ? 0 : loaded.state().step();
+                Sampler.Cursor cursor = loaded == null ? new Sampler.Cursor(0, 0) : loaded.state().cursor();
+                if (loaded != null) {
                     log.accept("resuming from " + from + " (step " + step + ")");
                 }
                 // Lines past the starting step come from a run that died after it (or before its first checkpoint).
                 metrics.truncateAfter(step);
-                try (AimPretraining model = AimPretraining.create(config, weights, DataType.FLOAT32, from == null ? "init" : from.toString());
-                     AdamW opt = new AdamW(model.parameters(), new AdamW.Hyper(s.beta1(), s.beta2(), s.eps(), s.weightDecay()),
+                try (AimPretraining model = loaded == null ? AimPretraining.initialize(config, s.seed(), DataType.FLOAT32)
+                        : AimPretraining.create(config, L3mNames.fromL3m(loaded.model().tensors()), DataType.FLOAT32, from.toString());
+                     AdamW opt = new AdamW(model.trainableParameters(), new AdamW.Hyper(s.beta1(), s.beta2(), s.eps(), s.weightDecay()),
                              new DecayGroups(DecayGroups.RECIPE_EXCLUDES));
                      BatchLoader loader = new BatchLoader(data, new Sampler(data.size(), s.seed(), 0, 1), cursor,
                              s.batchSize() / s.gradAccum(), transform(data, true), s.seed(), s.loaderThreads(), 4, false, log)) {
                     // Timing stays out of the checkpoint (whose files are bit-identical across resumes): the log holds it.
-                    List<JsonNode> logged = metrics.read();
-                    double elapsed = logged.isEmpty() ? 0 : logged.getLast().path("elapsed_s").asDouble();
+                    List<MetricsLog.Step> logged = metrics.read();
+                    double elapsed = logged.isEmpty() ? 0 : logged.getLast().elapsedS();
+                    long skipped = 0;
                     if (loaded != null) {
-                        opt.load(loaded.optimizer().tensors(), loaded.state().path("optimizer_steps").asLong());
+                        opt.load(loaded.optimizer().tensors(), loaded.state().optimizerSteps());
+                        skipped = loaded.state().skippedSteps();
                         loaded.close();
                         loaded = null;
                     }
-                    new Loop(model, opt, loader, val, store, metrics, total, elapsed).run(step, cursor, progress);
+                    progress.total("pretrain", total, "step");
+                    new Loop(model, opt, loader, val, store, metrics, total, elapsed, skipped).run(step, cursor, progress);
                 }
             } finally {
                 if (loaded != null) {
                     loaded.close();
                 }
             }
-            return store.list().isEmpty() ? null : store.list().getLast();
+            List<CheckpointStore.Checkpoint> all = store.list();
+            return all.isEmpty() ? null : all.getLast();
         }
     }
 
-    private Path resumePoint(String resume, CheckpointStore store) throws IOException {
-        if (resume == null) {
-            if (!store.list().isEmpty()) {
-                throw new IllegalArgumentException(store.dir() + " already holds checkpoints: pass --resume auto to continue the run,"
-                        + " or choose another --out");
+    private Path resumePoint(Resume resume, CheckpointStore store) throws IOException {
+        return switch (resume) {
+            case Resume.Fresh f -> {
+                if (!store.list().isEmpty()) {
+                    throw new IllegalArgumentException(store.dir() + " already holds checkpoints: pass --resume auto to continue the run,"
+                            + " or choose another --out");
+                }
+                yield null;
             }
-            return null;
-        }
-        if (resume.equals("auto")) {
-            return store.newestValid(log);
-        }
-        return Path.of(resume);
+            case Resume.Auto a -> {
+                CheckpointStore.Checkpoint c = store.newestValid(log);
+                yield c == null ? null : c.dir();
+            }
+            case Resume.From f -> f.checkpoint();
+        };
     }
 
     private void writeEffectiveConfig(Path out, long total) throws IOException {
@@ -151,8 +174,7 @@ public final class PretrainEngine {
         private long skipped;
 
         Loop(AimPretraining model, AdamW opt, BatchLoader loader, ShardSet val, CheckpointStore store, MetricsLog metrics, long total,
-             double elapsedBefore) {
-            this.elapsedBefore = elapsedBefore;
+             double elapsedBefore, long skipped) {
             this.model = model;
             this.opt = opt;
             this.loader = loader;
@@ -160,11 +182,13 @@ public final class PretrainEngine {
             this.store = store;
             this.metrics = metrics;
             this.total = total;
+            this.elapsedBefore = elapsedBefore;
+            this.skipped = skipped;
             this.schedule = new LrSchedule(s.lr(), 1e-6, 0.0, s.warmupFraction(), total);
             this.tokens = config.trunk().numPatches();
         }
 
-        void run(long start, Sampler.Cursor cursor, LongConsumer progress) throws IOException {
+        void run(long start, Sampler.Cursor cursor, ProgressListener progress) throws IOException {
             TrainStep trainStep = new TrainStep(model, opt);
             for (long step = start; step < total; step++) {
                 long t0 = System.nanoTime();
@@ -172,50 +196,41 @@ public final class PretrainEngine {
                 int images = 0;
                 for (int k = 0; k < s.gradAccum(); k++) {
                     try (Batch batch = loader.next(); NDManager scope = NDManager.newBaseManager()) {
-                        int[] shape = batch.shape();
-                        NDArray x = scope.create(batch.buffer(), new Shape(shape[0], shape[1], shape[2], shape[3]), DataType.FLOAT32);
-                        NDArray mask = scope.create(PrefixLengths.mask(s.seed(), batch.epochs(), batch.ids(), tokens), new Shape(batch.size(), tokens));
-                        trainStep.accumulate(x, mask);
+                        NDArray mask = scope.create(PrefixCausalMask.sample(s.seed(), batch.epochs(), batch.ids(), tokens),
+                                new Shape(batch.size(), tokens));
+                        trainStep.accumulate(BatchTensors.images(batch, scope), mask);
                         images += batch.size();
                         cursor = batch.cursorAfter();
                     }
                 }
                 TrainStep.Result result = trainStep.finish(lr, s.gradClip());
-                double lossValue = result.loss();
                 if (!result.applied()) {
+                    String what = Double.isFinite(result.loss()) ? "gradient norm" : "loss";
                     if (!s.skipNonfinite()) {
-                        throw new NonFiniteException("step " + step + ": the " + (Double.isFinite(lossValue) ? "gradient norm" : "loss")
-                                + " is not finite; the run stopped" + lastCheckpointNote() + " (pass --skip-nonfinite to skip such steps)");
+                        throw new NonFiniteException("step " + step + ": the " + what + " is not finite; the run stopped" + lastCheckpointNote()
+                                + " (pass --skip-nonfinite to skip such steps)");
                     }
                     skipped++;
-                    log.accept("step " + step + ": non-finite " + (Double.isFinite(lossValue) ? "gradient" : "loss") + ", step skipped");
+                    log.accept("step " + step + ": non-finite " + what + ", step skipped");
                 }
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 long done = step + 1;
-                ObjectNode line = metrics.line();
-                line.put("step", done).put("loss", lossValue).put("lr", lr).put("grad_norm", result.gradNorm()).put("clip_coef", result.clipCoef())
-                        .put("images_per_s", images / seconds).put("tokens_per_s", images * (double) tokens / seconds)
-                        .put("skipped_steps", skipped).put("epoch", cursor.epoch()).put("rss_mb", ProcessMemory.residentBytes() / 1048576)
-                        .put("live_ndarrays", ProcessMemory.liveNDArrays());
-                if (val != null && (done % s.valEvery() == 0 || done == total)) {
-                    line.put("val_loss", validate());
-                }
-                line.put("elapsed_s", elapsedBefore + (System.nanoTime() - started) / 1e9);
-                metrics.append(line);
+                Double valLoss = val != null && (done % s.valEvery() == 0 || done == total) ? validate() : null;
+                metrics.append(new MetricsLog.Step(done, result.loss(), lr, result.gradNorm(), result.clipCoef(), images / seconds,
+                        images * (double) tokens / seconds, skipped, cursor.epoch(), ProcessMemory.residentBytes() / 1048576,
+                        ProcessMemory.liveNDArrays(), valLoss, elapsedBefore + (System.nanoTime() - started) / 1e9));
                 if (done % s.checkpointEvery() == 0 || done == total) {
-                    ObjectNode state = metrics.line();
-                    state.put("step", done).put("optimizer_steps", opt.steps()).put("skipped_steps", skipped).put("seed", s.seed());
-                    state.putObject("cursor").put("epoch", cursor.epoch()).put("position", cursor.position());
-                    store.save(done, L3mLayout.fromInternal(model.stateDict()), opt.state(), state);
+                    store.save(L3mNames.toL3m(model, model.stateDict()), opt.state(),
+                            new CheckpointStore.State(done, opt.steps(), skipped, s.seed(), cursor));
                 }
-                progress.accept(done);
+                progress.done(done);
             }
         }
 
         private String lastCheckpointNote() {
             try {
-                List<Path> all = store.list();
-                return all.isEmpty() ? " before its first checkpoint" : "; the last good checkpoint is " + all.getLast();
+                List<CheckpointStore.Checkpoint> all = store.list();
+                return all.isEmpty() ? " before its first checkpoint" : "; the last good checkpoint is " + all.getLast().dir();
             } catch (IOException e) {
                 return "";
             }
@@ -231,12 +246,10 @@ public final class PretrainEngine {
                     0, s.loaderThreads(), 2, false, log)) {
                 for (long seen = 0; seen < n; ) {
                     try (Batch batch = vl.next(); NDManager scope = NDManager.newBaseManager()) {
-                        int[] shape = batch.shape();
                         int take = (int) Math.min(batch.size(), n - seen);
-                        NDArray x = scope.create(batch.buffer(), new Shape(shape[0], shape[1], shape[2], shape[3]), DataType.FLOAT32)
-                                .get("0:" + take);
-                        long[] ids = java.util.Arrays.copyOf(batch.ids(), take);
-                        NDArray mask = scope.create(PrefixLengths.mask(VALIDATION_SEED, new long[take], ids, tokens), new Shape(take, tokens));
+                        NDArray x = BatchTensors.images(batch, scope).get("0:" + take);
+                        long[] ids = Arrays.copyOf(batch.ids(), take);
+                        NDArray mask = scope.create(PrefixCausalMask.sample(VALIDATION_SEED, new long[take], ids, tokens), new Shape(take, tokens));
                         var loss = model.forward(x, mask).loss();
                         sum += loss.sum().toType(DataType.FLOAT64, false).getDouble();
                         count += loss.count();

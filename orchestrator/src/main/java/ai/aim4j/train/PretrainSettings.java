@@ -2,6 +2,8 @@ package ai.aim4j.train;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -9,10 +11,13 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Every setting of a pre-training run, with the recipe's defaults; read from a JSON or YAML file,
- * overridden by flags, and written to {@code RUN/config.json} as the run's effective configuration.
+ * overridden by flags (each key's flag is {@code --key-name}), and written to
+ * {@code RUN/config.json} as the run's effective configuration.
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record PretrainSettings(
@@ -68,17 +73,34 @@ public record PretrainSettings(
         return n;
     }
 
+    /**
+     * The recipe for a run of {@code steps} steps of {@code batchSize} images at peak learning rate
+     * {@code lr}, validating and checkpointing every {@code every} steps and keeping {@code keep}
+     * checkpoints; everything else at its default.
+     */
+    public static PretrainSettings recipe(String data, String valData, String model, String out, long steps, int batchSize, double lr,
+                                          long seed, long every, long valSamples, int keep) {
+        ObjectNode n = defaults();
+        n.put("data", data).put("model", model).put("out", out).put("steps", steps).put("batch_size", batchSize).put("lr", lr)
+                .put("seed", seed).put("val_every", every).put("val_samples", valSamples).put("checkpoint_every", every)
+                .put("keep_checkpoints", keep);
+        if (valData != null) {
+            n.put("val_data", valData);
+        }
+        return from(n);
+    }
+
     /** Reads a settings file (JSON, or YAML by its extension) as an object to merge flags into. */
     public static ObjectNode readFile(Path file) throws IOException {
         String name = file.getFileName().toString();
         ObjectMapper m = name.endsWith(".yaml") || name.endsWith(".yml") ? YAML : JSON;
         try {
-            var node = m.readTree(Files.readString(file));
+            JsonNode node = m.readTree(Files.readString(file));
             if (node == null || !node.isObject()) {
                 throw new IOException(file + ": run settings must be a mapping of names to values");
             }
             return (ObjectNode) node;
-        } catch (com.fasterxml.jackson.core.JacksonException e) {
+        } catch (JacksonException e) {
             throw new IOException(file + ": unreadable run settings: " + e.getOriginalMessage(), e);
         }
     }
@@ -88,7 +110,7 @@ public record PretrainSettings(
         PretrainSettings s;
         try {
             s = JSON.treeToValue(merged, PretrainSettings.class);
-        } catch (com.fasterxml.jackson.core.JacksonException e) {
+        } catch (JacksonException e) {
             throw new IllegalArgumentException("invalid run settings: " + e.getOriginalMessage());
         }
         s.check();
@@ -120,11 +142,31 @@ public record PretrainSettings(
         return true;
     }
 
+    /** The settings as {@code config.json} holds them. */
     public ObjectNode toJson() {
         return JSON.valueToTree(this);
     }
 
-    public String toJsonText() throws IOException {
-        return JSON.writeValueAsString(this);
+    /** The flag of a setting: {@code val_every} is {@code --val-every}. */
+    public static String flag(String key) {
+        return "--" + key.replace('_', '-');
+    }
+
+    /** The equivalent {@code aim4j pretrain} command line: every setting that differs from its default, as its flag. */
+    public List<String> toArgs() {
+        List<String> args = new ArrayList<>(List.of("pretrain"));
+        ObjectNode defaults = defaults();
+        toJson().properties().forEach(e -> {
+            JsonNode v = e.getValue();
+            if (v.isNull() || v.equals(defaults.get(e.getKey())) || (v.isNumber() && defaults.has(e.getKey())
+                    && v.asDouble() == defaults.get(e.getKey()).asDouble())) {
+                return;
+            }
+            args.add(flag(e.getKey()));
+            if (!v.isBoolean()) {
+                args.add(v.asText());
+            }
+        });
+        return args;
     }
 }

@@ -48,7 +48,7 @@ public final class TrainStep {
     public Result finish(double lr, double clipNorm) {
         double loss = sum / count;
         List<NDArray> grads = new ArrayList<>();
-        for (NDArray p : model.parameters().values()) {
+        for (NDArray p : model.trainableParameters().values()) {
             grads.add(p.getGradient());
         }
         for (NDArray g : grads) {

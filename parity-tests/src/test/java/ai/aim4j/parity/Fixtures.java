@@ -1,5 +1,8 @@
 package ai.aim4j.parity;
 
+import ai.aim4j.model.config.AimConfig;
+import ai.aim4j.run.ModelSpecs;
+import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,6 +13,11 @@ import java.nio.file.Path;
  */
 final class Fixtures {
     private Fixtures() {}
+
+    /** The model of a fixture case, from its {@code config.json}. */
+    static AimConfig config(String name) throws IOException {
+        return AimConfig.fromJson(ModelSpecs.readConfig(shipped(name).resolve("config.json")), name);
+    }
 
     /** A fixture case shipped with the tests (tiny-gray, small-rgb). */
     static Path shipped(String name) {

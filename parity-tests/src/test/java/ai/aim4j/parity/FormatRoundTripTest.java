@@ -3,6 +3,7 @@ package ai.aim4j.parity;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import ai.aim4j.model.Aim;
 import ai.aim4j.model.tensor.HostTensor;
 import ai.aim4j.model.tensor.NamedTensors;
 import ai.aim4j.weights.FlaxMsgpack;
@@ -12,6 +13,7 @@ import java.io.IOException;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -51,7 +53,7 @@ class FormatRoundTripTest {
     }
 
     private static NamedTensors withoutCounter(NamedTensors t) {
-        var m = new java.util.LinkedHashMap<>(t.tensors());
+        var m = new LinkedHashMap<>(t.tensors());
         m.remove("head.bn.num_batches_tracked");
         return NamedTensors.inMemory(m);
     }
@@ -62,7 +64,7 @@ class FormatRoundTripTest {
         Path official = Fixtures.shipped(name).resolve("weights_flax.msgpack");
         Path ours = dir.resolve("ours.msgpack");
         try (NamedTensors t = WeightFiles.read(Fixtures.shipped(name).resolve("weights.pth"))) {
-            WeightFiles.write(ours, WeightFormat.FLAX_MSGPACK, t.tensors());
+            WeightFiles.write(ours, WeightFormat.FLAX_MSGPACK, t.tensors(), new Aim(Fixtures.config(name), true));
         }
         assertArrayEquals(Files.readAllBytes(official), Files.readAllBytes(ours));
         // and the raw reader sees the layout of the fixture README
@@ -81,17 +83,18 @@ class FormatRoundTripTest {
         Path mp = dir.resolve("b.msgpack");
         Path npz = dir.resolve("c.npz");
         Path back = dir.resolve("d.safetensors");
+        Aim model = new Aim(Fixtures.config(name), true);
         try (NamedTensors t = WeightFiles.read(fx.resolve("weights.pth"))) {
-            WeightFiles.write(st, WeightFormat.SAFETENSORS, t.tensors());
+            WeightFiles.write(st, WeightFormat.SAFETENSORS, t.tensors(), null);
         }
         try (NamedTensors t = WeightFiles.read(st)) {
-            WeightFiles.write(mp, WeightFormat.FLAX_MSGPACK, t.tensors());
+            WeightFiles.write(mp, WeightFormat.FLAX_MSGPACK, t.tensors(), model);
         }
         try (NamedTensors t = WeightFiles.read(mp)) {
-            WeightFiles.write(npz, WeightFormat.FLAX_NPZ, t.tensors());
+            WeightFiles.write(npz, WeightFormat.FLAX_NPZ, t.tensors(), model);
         }
         try (NamedTensors t = WeightFiles.read(npz)) {
-            WeightFiles.write(back, WeightFormat.SAFETENSORS, t.tensors());
+            WeightFiles.write(back, WeightFormat.SAFETENSORS, t.tensors(), null);
         }
         try (NamedTensors a = WeightFiles.read(fx.resolve("weights.safetensors")); NamedTensors b = WeightFiles.read(back)) {
             assertSameTensors(withoutCounter(a), withoutCounter(b), "after pth -> safetensors -> msgpack -> npz -> safetensors");

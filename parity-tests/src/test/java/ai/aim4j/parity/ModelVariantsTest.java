@@ -3,11 +3,12 @@ package ai.aim4j.parity;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ai.aim4j.model.Aim;
-import ai.aim4j.model.AimConfig;
-import ai.aim4j.model.AimWeights;
-import ai.aim4j.model.Initializer;
+import ai.aim4j.model.config.AimConfig;
+import ai.aim4j.model.nn.Initializer;
+import ai.aim4j.model.nn.Kind;
 import ai.aim4j.model.tensor.HostTensor;
 import ai.aim4j.model.tensor.NamedTensors;
+import ai.aim4j.weights.Npz;
 import ai.aim4j.weights.WeightFiles;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -16,6 +17,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.SequencedMap;
 import org.junit.jupiter.api.Test;
@@ -31,15 +33,15 @@ class ModelVariantsTest {
 
     @Test
     void biasesFollowTheirDefinition() throws IOException {
-        AimConfig official = AimConfig.fromJson(Fixtures.shipped("tiny-gray").resolve("config.json"));
-        AimConfig withBias = AimConfig.fromJson(((com.fasterxml.jackson.databind.node.ObjectNode) official.toJson()).put("use_bias", true), "bias");
+        AimConfig official = Fixtures.config("tiny-gray");
+        AimConfig withBias = AimConfig.fromJson(official.toJson().put("use_bias", true), "bias");
         try (NamedTensors w = WeightFiles.read(Fixtures.shipped("tiny-gray").resolve("weights.safetensors"));
-             NamedTensors inputs = ai.aim4j.weights.Npz.read(Fixtures.shipped("tiny-gray").resolve("inputs.npz"));
+             NamedTensors inputs = Npz.read(Fixtures.shipped("tiny-gray").resolve("inputs.npz"));
              NDManager m = NDManager.newBaseManager()) {
             SequencedMap<String, HostTensor> zero = new LinkedHashMap<>(w.tensors());
-            AimWeights.shapes(withBias, AimWeights.Parts.TRUNK_AND_HEAD).forEach((k, s) -> {
-                if (!zero.containsKey(k) && k.endsWith(".bias")) {
-                    zero.put(k, HostTensor.ofFloats(s, new float[(int) s[0]]));
+            new Aim(withBias, true).namedParameters().forEach((k, p) -> {
+                if (!zero.containsKey(k) && p.kind() == Kind.BIAS) {
+                    zero.put(k, HostTensor.ofFloats(p.shape(), new float[(int) p.numel()]));
                 }
             });
             SequencedMap<String, HostTensor> shifted = new LinkedHashMap<>(zero);
@@ -72,7 +74,7 @@ class ModelVariantsTest {
     void rectangularMultiChannelPatchesMatchADirectConvolution() throws IOException {
         AimConfig c = AimConfig.fromJson(new ObjectMapper().readTree("{\"img_size\":[6,12],\"patch_size\":[2,3],\"num_channels\":2,"
                 + "\"embed_dim\":8,\"num_blocks\":1,\"num_heads\":2,\"probe_layers\":[0],\"num_classes\":3}"), "rect");
-        SequencedMap<String, HostTensor> w = new LinkedHashMap<>(Initializer.materialize(c, AimWeights.Parts.TRUNK_AND_HEAD, 5));
+        SequencedMap<String, HostTensor> w = new LinkedHashMap<>(Initializer.materialize(new Aim(c, true), 5));
         float[] bias = new float[8];
         for (int i = 0; i < 8; i++) {
             bias[i] = 0.1f * i;
@@ -104,8 +106,8 @@ class ModelVariantsTest {
                         }
                         conv[d] = s;
                     }
-                    double mean = java.util.Arrays.stream(conv).average().orElseThrow();
-                    double var = java.util.Arrays.stream(conv).map(v -> (v - mean) * (v - mean)).average().orElseThrow();
+                    double mean = Arrays.stream(conv).average().orElseThrow();
+                    double var = Arrays.stream(conv).map(v -> (v - mean) * (v - mean)).average().orElseThrow();
                     int token = r * gw + col; // row-major grid order
                     for (int d = 0; d < 8; d++) {
                         assertEquals((conv[d] - mean) / Math.sqrt(var + 1e-6), tokens[token * 8 + d], 1e-9, "token " + token + " channel " + d);

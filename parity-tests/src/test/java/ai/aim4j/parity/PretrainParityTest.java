@@ -2,11 +2,21 @@ package ai.aim4j.parity;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.aim4j.model.Aim;
+import ai.aim4j.model.config.PretrainConfig;
+import ai.aim4j.model.tensor.HostTensor;
+import ai.aim4j.model.tensor.NamedTensors;
+import ai.aim4j.run.ModelSpecs;
+import ai.aim4j.weights.Npz;
+import ai.aim4j.weights.WeightFiles;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,22 +33,22 @@ class PretrainParityTest {
     @Test
     void pretrainVit224MatchesMlL3mWhenTheSharedFolderIsPresent() throws IOException {
         Path shared = Fixtures.shared();
-        org.junit.jupiter.api.Assumptions.assumeTrue(shared != null, "the shared parity folder is not present beside the repository");
+        Assumptions.assumeTrue(shared != null, "the shared parity folder is not present beside the repository");
         assertAllPass(shared.resolve("pretrain-vit224"), 113);
     }
 
     @Test
     void aPretrainingCheckpointServesTheInferenceModelWithTheSameTrunkNumerics() throws IOException {
         Path dir = Fixtures.shipped("pretrain-small");
-        ai.aim4j.model.PretrainConfig config = ai.aim4j.model.PretrainConfig.fromJson(dir.resolve("config.json"));
-        var inputs = ai.aim4j.weights.Npz.read(dir.resolve("inputs.npz")).tensors();
-        var outputs = ai.aim4j.weights.Npz.read(dir.resolve("outputs.npz")).tensors();
+        PretrainConfig config = PretrainConfig.fromJson(ModelSpecs.readConfig(dir.resolve("config.json")), "pretrain-small");
+        var inputs = Npz.read(dir.resolve("inputs.npz")).tensors();
+        var outputs = Npz.read(dir.resolve("outputs.npz")).tensors();
         // ml-l3m names and split q/k/v in, ml-aim's fused layout and names out; the pixel head is ignored.
-        try (var weights = ai.aim4j.weights.WeightFiles.read(dir.resolve("weights.safetensors"));
-             var aim = ai.aim4j.model.Aim.load(config.trunk(), weights, ai.djl.ndarray.types.DataType.FLOAT32, "pretrain-small");
-             var scope = ai.djl.ndarray.NDManager.newBaseManager()) {
+        try (NamedTensors weights = WeightFiles.read(dir.resolve("weights.safetensors"));
+             Aim aim = Aim.load(config.trunk(), weights, DataType.FLOAT32, "pretrain-small");
+             NDManager scope = NDManager.newBaseManager()) {
             var blocks = aim.extractFeatures(inputs.get("images").toNDArray(scope), -1, inputs.get("prefix_mask").toNDArray(scope));
-            var tokens = ai.aim4j.model.tensor.HostTensor.fromNDArray(aim.postTrunkNorm(blocks.getLast()));
+            HostTensor tokens = HostTensor.fromNDArray(aim.postTrunkNorm(blocks.getLast()));
             ParityRow r = ParityCheck.row("weights.safetensors", "float32", "trunk_tokens", "trunk_tokens_f64", tokens,
                     outputs.get("trunk_tokens_f64"), Tolerance.FLOAT32);
             assertTrue(r.passed(), r.toString());

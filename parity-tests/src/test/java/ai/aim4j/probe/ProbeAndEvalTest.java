@@ -3,13 +3,19 @@ package ai.aim4j.probe;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.aim4j.arrow.DatasetWriter;
+import ai.aim4j.arrow.ShardSchema;
+import ai.aim4j.arrow.ShardSet;
+import ai.aim4j.arrow.source.Synthetic;
 import ai.aim4j.cli.CliRun;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,9 +27,9 @@ class ProbeAndEvalTest {
 
     @BeforeAll
     static void data() throws IOException {
-        ai.aim4j.arrow.DatasetWriter.write(new ai.aim4j.arrow.source.Synthetic(1200, 16, 7, "train"), dir.resolve("train"), 2, null, Map.of(),
+        DatasetWriter.write(new Synthetic(1200, 16, 7, "train"), dir.resolve("train"), 2, null, Map.of(),
                 n -> { });
-        ai.aim4j.arrow.DatasetWriter.write(new ai.aim4j.arrow.source.Synthetic(300, 16, 8, "test"), dir.resolve("test"), 1, null, Map.of(),
+        DatasetWriter.write(new Synthetic(300, 16, 8, "test"), dir.resolve("test"), 1, null, Map.of(),
                 n -> { });
         Files.writeString(dir.resolve("model.json"), "{\"img_size\": 16, \"patch_size\": 4, \"num_channels\": 3, \"embed_dim\": 32,"
                 + " \"num_blocks\": 2, \"num_heads\": 2, \"probe_layers\": [0, 1]}");
@@ -67,9 +73,9 @@ class ProbeAndEvalTest {
         CliRun f = CliRun.of("features", "--weights", trunk.toString(), "--config", dir.resolve("model.json").toString(), "--data",
                 dir.resolve("test").toString(), "--out", dir.resolve("exported").toString());
         assertEquals(0, f.code(), f.err());
-        try (var features = ai.aim4j.arrow.ShardSet.open(dir.resolve("exported")); var images = ai.aim4j.arrow.ShardSet.open(dir.resolve("test"))) {
+        try (var features = ShardSet.open(dir.resolve("exported")); var images = ShardSet.open(dir.resolve("test"))) {
             assertEquals(images.size(), features.size());
-            java.util.Map<Long, Integer> labels = new java.util.HashMap<>();
+            Map<Long, Integer> labels = new HashMap<>();
             for (long i = 0; i < images.size(); i++) {
                 labels.put(images.id(i), images.label(i));
             }
@@ -89,8 +95,8 @@ class ProbeAndEvalTest {
         CliRun first = CliRun.of(args);
         assertEquals(0, first.code(), first.err());
         assertTrue(!first.err().contains("reusing"), first.err());
-        try (var set = ai.aim4j.arrow.ShardSet.open(out.resolve("features/test"))) {
-            assertEquals(ai.aim4j.arrow.ShardSchema.Encoding.FEATURES, set.encoding());
+        try (var set = ShardSet.open(out.resolve("features/test"))) {
+            assertEquals(ShardSchema.Encoding.FEATURES, set.encoding());
             assertEquals(300, set.size());
             assertEquals(16 * 32 * 4, set.features(0).byteSize()); // (tokens, dim) float32 per image
         }
@@ -126,7 +132,7 @@ class ProbeAndEvalTest {
                 "--lr-grid", "3e-3", "--seed", "1");
         assertEquals(0, r.code(), r.err());
         JsonNode res = new ObjectMapper().readTree(out.resolve("results.json").toFile());
-        long held = java.util.stream.LongStream.range(0, 1200).filter(id -> ProbeEngine.isHeldOut(id, 0.1)).count();
+        long held = LongStream.range(0, 1200).filter(id -> ProbeParts.isHeldOut(id, 0.1)).count();
         assertEquals(held, res.get("held_out_images").asLong(), "the held-out part is chosen by sample id, as for the trunk probes");
         assertEquals(300, res.get("test_images").asLong());
         assertTrue(res.get("best").get("test_top1").asDouble() > 0.2, res.toString());

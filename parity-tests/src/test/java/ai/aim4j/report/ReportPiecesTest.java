@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,18 +31,17 @@ class ReportPiecesTest {
     @Test
     void chartsAreWrittenAsPngs() throws IOException {
         var series = new LinkedHashMap<String, Charts.Series>();
-        series.put("width 96", new Charts.Series(List.of(100.0, 200.0, 300.0), List.of(0.6, 0.45, 0.4)));
-        series.put("width 192", new Charts.Series(List.of(100.0, 200.0, 300.0), List.of(0.55, 0.4, 0.33)));
-        Path lines = dir.resolve("loss.png");
-        Charts.lines(lines, "Validation loss", "step", "loss", series);
-        Path points = dir.resolve("corr.png");
-        Charts.scatter(points, "Loss vs accuracy", "validation loss", "probe top-1", series);
-        for (Path p : List.of(lines, points)) {
-            BufferedImage img = ImageIO.read(p.toFile());
-            assertEquals(800, img.getWidth());
-            assertEquals(520, img.getHeight());
-        }
-        try (var files = java.nio.file.Files.list(dir)) {
+        series.put("width 96", new Charts.Series(List.of(100.0, 200.0, 300.0), List.of(0.6, 0.45, 0.4), Charts.Style.LINE_AND_POINTS));
+        series.put("width 192", new Charts.Series(List.of(100.0, 200.0, 300.0), List.of(0.55, 0.4, 0.33), Charts.Style.POINTS));
+        Path plot = dir.resolve("loss.png");
+        Charts.plot(plot, "Validation loss", "step", "loss", series, true);
+        BufferedImage img = ImageIO.read(plot.toFile());
+        assertEquals(800, img.getWidth());
+        assertEquals(520, img.getHeight());
+        Path confusion = dir.resolve("confusion.png");
+        Charts.confusion(new long[][] {{8, 2}, {1, 9}}, confusion);
+        assertEquals(720, ImageIO.read(confusion.toFile()).getWidth());
+        try (var files = Files.list(dir)) {
             assertTrue(files.allMatch(p -> p.getFileName().toString().endsWith(".png") && !p.getFileName().toString().startsWith(".")));
         }
     }

@@ -48,7 +48,7 @@ class ReproductionTest {
     }
 
     private static Report.Outcome reproduce(ReproducePlan plan, Path out) throws IOException {
-        return new Reproduction(plan, out, "synthetic:600,16", Main::run, QUIET, "test").run();
+        return new Reproduction(plan, out, "synthetic:600,16", QUIET, "test").run();
     }
 
     @BeforeAll

@@ -4,12 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.aim4j.arrow.DatasetWriter;
+import ai.aim4j.arrow.source.Synthetic;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,7 +47,7 @@ class KillAndResumeTest {
         }
         List<String> lines = Files.readAllLines(metrics);
         for (int i = lines.size() - 1; i >= 0; i--) {
-            var m = java.util.regex.Pattern.compile("\"step\":(\\d+)").matcher(lines.get(i));
+            var m = Pattern.compile("\"step\":(\\d+)").matcher(lines.get(i));
             if (m.find()) {
                 return Long.parseLong(m.group(1));
             }
@@ -73,8 +77,8 @@ class KillAndResumeTest {
 
     @Test
     void killedTwiceAndResumedEqualsUninterrupted() throws Exception {
-        ai.aim4j.arrow.DatasetWriter.write(new ai.aim4j.arrow.source.Synthetic(600, 16, 1, "train"), dir.resolve("data"), 2, null,
-                java.util.Map.of(), n -> { });
+        DatasetWriter.write(new Synthetic(600, 16, 1, "train"), dir.resolve("data"), 2, null,
+                Map.of(), n -> { });
         Files.writeString(dir.resolve("model.json"), "{\"img_size\": 16, \"patch_size\": 4, \"num_channels\": 3, \"embed_dim\": 64,"
                 + " \"num_blocks\": 2, \"num_heads\": 2, \"decoder\": {\"embed_dim\": 64, \"num_layers\": 1}}");
         Path straight = dir.resolve("straight");
@@ -100,7 +104,7 @@ class KillAndResumeTest {
     }
 
     private static String field(String json, String name) {
-        var m = java.util.regex.Pattern.compile("\"" + name + "\":([^,}]+)").matcher(json);
+        var m = Pattern.compile("\"" + name + "\":([^,}]+)").matcher(json);
         assertTrue(m.find(), json);
         return m.group(1);
     }

@@ -4,11 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.aim4j.arrow.DatasetWriter;
+import ai.aim4j.arrow.source.Synthetic;
 import ai.aim4j.cli.CliRun;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,10 +26,10 @@ class PretrainRunTest {
 
     @BeforeAll
     static void data() throws IOException {
-        ai.aim4j.arrow.DatasetWriter.write(new ai.aim4j.arrow.source.Synthetic(256, 16, 2, "train"), dir.resolve("data"), 1, null,
-                java.util.Map.of(), n -> { });
-        ai.aim4j.arrow.DatasetWriter.write(new ai.aim4j.arrow.source.Synthetic(64, 16, 3, "val"), dir.resolve("val"), 1, null,
-                java.util.Map.of(), n -> { });
+        DatasetWriter.write(new Synthetic(256, 16, 2, "train"), dir.resolve("data"), 1, null,
+                Map.of(), n -> { });
+        DatasetWriter.write(new Synthetic(64, 16, 3, "val"), dir.resolve("val"), 1, null,
+                Map.of(), n -> { });
         Files.writeString(dir.resolve("model.json"), "{\"img_size\": 16, \"patch_size\": 4, \"num_channels\": 3, \"embed_dim\": 32,"
                 + " \"num_blocks\": 1, \"num_heads\": 2, \"decoder\": {\"embed_dim\": 32, \"num_layers\": 1}}");
     }
@@ -46,7 +51,7 @@ class PretrainRunTest {
         List<String> metrics = Files.readAllLines(out.resolve("metrics.jsonl"));
         assertEquals(6, metrics.size());
         assertTrue(metrics.get(2).contains("val_loss") && metrics.get(5).contains("val_loss") && !metrics.get(0).contains("val_loss"));
-        assertEquals(List.of("step-00000003", "step-00000006"), new CheckpointStore(out, 3).list().stream().map(p -> p.getFileName().toString()).toList());
+        assertEquals(List.of("step-00000003", "step-00000006"), new CheckpointStore(out, 3).list().stream().map(c -> c.dir().getFileName().toString()).toList());
         // A run folder with checkpoints is not silently overwritten.
         CliRun again = run("pretrain", "--config", yaml.toString(), "--out", out.toString());
         assertEquals(1, again.code());
@@ -72,7 +77,7 @@ class PretrainRunTest {
                 out.toString(), "--steps", "20", "--batch-size", "16", "--lr", "1e30", "--checkpoint-every", "1");
         assertEquals(1, r.code());
         assertTrue(r.err().contains("not finite") && r.err().contains("last good checkpoint"), r.err());
-        Path last = new CheckpointStore(out, 3).list().getLast();
+        Path last = new CheckpointStore(out, 3).list().getLast().dir();
         assertNull(CheckpointStore.verify(last), "the last checkpoint must be intact");
 
         Path skip = dir.resolve("skip");
@@ -132,13 +137,13 @@ class PretrainRunTest {
     }
 
     private static String field(String json, String name) {
-        var m = java.util.regex.Pattern.compile("\"" + name + "\":([^,}]+)").matcher(json);
+        var m = Pattern.compile("\"" + name + "\":([^,}]+)").matcher(json);
         assertTrue(m.find(), json);
         return m.group(1);
     }
 
     private static String[] concat(String[] a, String... b) {
-        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        String[] out = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
         return out;
     }

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -107,7 +108,7 @@ public final class FlaxMsgpack {
             List<MessageBuffer> buffers = out.toBufferList();
             AtomicFiles.write(file, ch -> {
                 for (MessageBuffer b : buffers) {
-                    java.nio.ByteBuffer bb = b.sliceAsByteBuffer();
+                    ByteBuffer bb = b.sliceAsByteBuffer();
                     while (bb.hasRemaining()) {
                         ch.write(bb);
                     }

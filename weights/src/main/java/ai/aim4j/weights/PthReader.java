@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -76,7 +77,7 @@ public final class PthReader {
     }
 
     private static boolean isLegacyPickle(Path file) {
-        try (InputStream in = java.nio.file.Files.newInputStream(file)) {
+        try (InputStream in = Files.newInputStream(file)) {
             return in.read() == 0x80;
         } catch (IOException e) {
             return false;

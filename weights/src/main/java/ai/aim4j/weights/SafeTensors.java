@@ -21,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -110,7 +111,7 @@ public final class SafeTensors {
             long need = HostTensor.numel(shape) * dtype.byteSize();
             if (begin < 0 || end < begin || end - begin != need) {
                 throw new CheckpointFormatException(file, "tensor " + name + " has data_offsets [" + begin + ", " + end
-                        + "] but shape " + java.util.Arrays.toString(shape) + " of " + dtype + " needs " + need + " bytes");
+                        + "] but shape " + Arrays.toString(shape) + " of " + dtype + " needs " + need + " bytes");
             }
             if (end > data.byteSize()) {
                 throw new CheckpointFormatException(file, "tensor " + name + " ends at byte " + end + " of the data section, which has only "

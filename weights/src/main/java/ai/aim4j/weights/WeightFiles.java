@@ -1,7 +1,8 @@
 package ai.aim4j.weights;
 
-import ai.aim4j.model.naming.FlaxLayout;
-import ai.aim4j.model.naming.L3mLayout;
+import ai.aim4j.model.naming.FlaxNames;
+import ai.aim4j.model.naming.L3mNames;
+import ai.aim4j.model.nn.Layer;
 import ai.aim4j.model.tensor.DType;
 import ai.aim4j.model.tensor.HostTensor;
 import ai.aim4j.model.tensor.NamedTensors;
@@ -37,9 +38,9 @@ public final class WeightFiles {
             case FLAX_MSGPACK -> fromFlax(file, FlaxMsgpack.read(file));
             case FLAX_NPZ -> fromFlax(file, Npz.read(file));
         };
-        if (L3mLayout.isL3m(t.tensors())) {
+        if (L3mNames.isL3m(t.tensors())) {
             try {
-                return t.withTensors(L3mLayout.toInternal(t.tensors()));
+                return t.withTensors(L3mNames.fromL3m(t.tensors()));
             } catch (IllegalArgumentException e) {
                 t.close();
                 throw new IOException(file + ": " + e.getMessage(), e);
@@ -88,19 +89,26 @@ public final class WeightFiles {
 
     private static NamedTensors fromFlax(Path file, NamedTensors flax) throws IOException {
         try {
-            return flax.withTensors(FlaxLayout.toTorch(flax.tensors()));
+            return flax.withTensors(FlaxNames.fromFlax(flax.tensors()));
         } catch (IllegalArgumentException e) {
             flax.close();
             throw new IOException(file + ": " + e.getMessage(), e);
         }
     }
 
-    /** Writes PyTorch-named tensors in {@code format} (PyTorch's own pickle format is read-only). */
-    public static void write(Path file, WeightFormat format, SequencedMap<String, HostTensor> tensors) throws IOException {
+    /**
+     * Writes tensors of {@code model} under aim4j's internal (ml-aim) names in {@code format}; Flax
+     * names and layouts follow the model's declarations (the model is not needed for safetensors,
+     * which keeps the names). PyTorch's own pickle format is read-only.
+     */
+    public static void write(Path file, WeightFormat format, SequencedMap<String, HostTensor> tensors, Layer model) throws IOException {
+        if (model == null && format != WeightFormat.SAFETENSORS) {
+            throw new IllegalArgumentException(format + " names its tensors after the model's declarations: give the model");
+        }
         switch (format) {
             case SAFETENSORS -> SafeTensors.write(file, tensors, Map.of("format", "pt"));
-            case FLAX_MSGPACK -> FlaxMsgpack.write(file, FlaxLayout.fromTorch(tensors));
-            case FLAX_NPZ -> Npz.write(file, FlaxLayout.fromTorch(tensors));
+            case FLAX_MSGPACK -> FlaxMsgpack.write(file, FlaxNames.toFlax(model, tensors));
+            case FLAX_NPZ -> Npz.write(file, FlaxNames.toFlax(model, tensors));
             case PTH -> throw new IOException(file + ": writing .pth is not supported (it would need Python's pickle);"
                     + " write .safetensors, which PyTorch loads with safetensors.torch.load_file");
         }

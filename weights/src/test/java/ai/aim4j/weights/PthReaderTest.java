@@ -13,7 +13,9 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -58,7 +60,7 @@ class PthReaderTest {
     @Test
     void keepsTheStateDictOrderOfSetitems() throws IOException {
         PickleBuilder b = new PickleBuilder().proto(2).emptyOrderedDict().mark();
-        java.util.List<String> names = new java.util.ArrayList<>();
+        List<String> names = new ArrayList<>();
         for (int i = 0; i < 40; i++) {
             String n = "layer" + (i * 7919 % 40) + ".weight"; // an order no hash map would produce
             names.add(n);
@@ -67,7 +69,7 @@ class PthReaderTest {
         Path f = dir.resolve("order.pth");
         PickleBuilder.writeCheckpoint(f, b.op('u').stop(), Map.of("0", PickleBuilder.floats(1)));
         try (PthCheckpoint ckpt = PthReader.read(f, null)) {
-            assertEquals(names, java.util.List.copyOf(ckpt.tensors().keySet()));
+            assertEquals(names, List.copyOf(ckpt.tensors().keySet()));
         }
     }
 

@@ -10,6 +10,7 @@ import ai.aim4j.model.tensor.HostTensor;
 import ai.aim4j.model.tensor.NamedTensors;
 import ai.aim4j.model.tensor.TensorSource;
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -107,7 +108,7 @@ class SafeTensorsTest {
                 return new long[] {4};
             }
 
-            public java.lang.foreign.MemorySegment bytes() {
+            public MemorySegment bytes() {
                 throw new IllegalStateException("generator failed");
             }
         });

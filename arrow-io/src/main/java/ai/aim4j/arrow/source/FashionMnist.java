@@ -2,6 +2,7 @@ package ai.aim4j.arrow.source;
 
 import ai.aim4j.arrow.DatasetInfo;
 import java.io.DataInputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -84,7 +85,7 @@ public final class FashionMnist extends RawImageSource {
                 throw new IOException(file + ": trailing bytes after " + total + " values");
             }
             return out;
-        } catch (java.io.EOFException e) {
+        } catch (EOFException e) {
             throw new IOException(file + ": truncated IDX file", e);
         }
     }

@@ -11,6 +11,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -57,7 +58,7 @@ public final class NpyImages extends RawImageSource {
                 hwc = new int[] {(int) s[2], (int) s[3], (int) s[1]};
             } else {
                 throw new IOException(images + ": expected (N, H, W), (N, H, W, C) or (N, C, H, W) with C of 1, 3 or 4; got "
-                        + java.util.Arrays.toString(s));
+                        + Arrays.toString(s));
             }
             long n = s[0];
             long need = n * hwc[0] * hwc[1] * hwc[2];
@@ -65,7 +66,7 @@ public final class NpyImages extends RawImageSource {
                 throw new IOException(images + ": holds " + (img.byteSize() - hi.dataOffset()) + " bytes of pixels, its shape needs " + need);
             }
             long[] labels = labelFile == null ? new long[(int) n] : readLabels(labelFile, n, arena);
-            long max = java.util.Arrays.stream(labels).max().orElse(0);
+            long max = Arrays.stream(labels).max().orElse(0);
             List<String> names = new ArrayList<>();
             for (long k = 0; k <= max; k++) {
                 names.add(Long.toString(k));
@@ -96,7 +97,7 @@ public final class NpyImages extends RawImageSource {
         MemorySegment seg = map(file, arena);
         NpyHeader hl = header(file, seg);
         if (hl.shape().length != 1 || hl.shape()[0] != n) {
-            throw new IOException(file + ": labels of shape " + java.util.Arrays.toString(hl.shape()) + " do not match " + n + " images");
+            throw new IOException(file + ": labels of shape " + Arrays.toString(hl.shape()) + " do not match " + n + " images");
         }
         int size = switch (hl.descr()) {
             case "<i8", "<u8" -> 8;

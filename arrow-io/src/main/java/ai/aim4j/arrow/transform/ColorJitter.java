@@ -1,5 +1,6 @@
 package ai.aim4j.arrow.transform;
 
+import java.awt.Color;
 import java.util.SplittableRandom;
 
 /**
@@ -62,9 +63,9 @@ final class ColorJitter {
     private static void shiftHue(float[] p, int n, double shift) {
         float[] hsv = new float[3];
         for (int i = 0; i < n; i++) {
-            java.awt.Color.RGBtoHSB(Math.round(p[3 * i]), Math.round(p[3 * i + 1]), Math.round(p[3 * i + 2]), hsv);
+            Color.RGBtoHSB(Math.round(p[3 * i]), Math.round(p[3 * i + 1]), Math.round(p[3 * i + 2]), hsv);
             float h = (float) ((hsv[0] + shift) % 1.0 + 1.0) % 1.0f;
-            int rgb = java.awt.Color.HSBtoRGB(h, hsv[1], hsv[2]);
+            int rgb = Color.HSBtoRGB(h, hsv[1], hsv[2]);
             p[3 * i] = (rgb >> 16) & 0xff;
             p[3 * i + 1] = (rgb >> 8) & 0xff;
             p[3 * i + 2] = rgb & 0xff;

@@ -1,5 +1,7 @@
 package ai.aim4j.arrow.transform;
 
+import java.util.Arrays;
+
 /**
  * Per-channel {@code (x / 255 - mean) / std}, the last step of every transform.
  *
@@ -25,8 +27,8 @@ public record Normalization(float[] mean, float[] std) {
         }
         float[] m = new float[channels];
         float[] s = new float[channels];
-        java.util.Arrays.fill(m, (0.485f + 0.456f + 0.406f) / 3);
-        java.util.Arrays.fill(s, (0.229f + 0.224f + 0.225f) / 3);
+        Arrays.fill(m, (0.485f + 0.456f + 0.406f) / 3);
+        Arrays.fill(s, (0.229f + 0.224f + 0.225f) / 3);
         return new Normalization(m, s);
     }
 

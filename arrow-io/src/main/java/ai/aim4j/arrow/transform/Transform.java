@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.SplittableRandom;
+import java.util.function.IntToDoubleFunction;
 
 /**
  * Turns one decoded image into the model's input: {@code C x H x W} float32 values written straight
@@ -23,7 +24,7 @@ public interface Transform {
      * Writes HWC 0..255 values (bytes or floats via {@code value}) as normalized CHW, expanding a
      * gray image to the output's channel count or taking the first channels (dropping alpha).
      */
-    static void writeNormalized(int h, int w, int inChannels, java.util.function.IntToDoubleFunction value, Normalization norm,
+    static void writeNormalized(int h, int w, int inChannels, IntToDoubleFunction value, Normalization norm,
                                 MemorySegment out, long offset) {
         int c = norm.channels();
         if (inChannels != 1 && inChannels < c) {

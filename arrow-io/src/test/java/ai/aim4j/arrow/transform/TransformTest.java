@@ -6,11 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 import java.util.SplittableRandom;
+import java.util.function.IntUnaryOperator;
 import org.junit.jupiter.api.Test;
 
 class TransformTest {
-    private static Image image(int h, int w, int c, java.util.function.IntUnaryOperator value) {
+    private static Image image(int h, int w, int c, IntUnaryOperator value) {
         byte[] px = new byte[h * w * c];
         for (int i = 0; i < px.length; i++) {
             px[i] = (byte) value.applyAsInt(i);
@@ -77,7 +79,7 @@ class TransformTest {
             int h = 10 + r.nextInt(200);
             int w = 10 + r.nextInt(200);
             int[] box = PretrainTransform.cropBox(h, w, new SplittableRandom(k));
-            assertTrue(box[0] >= 0 && box[1] >= 0 && box[0] + box[2] <= h && box[1] + box[3] <= w, () -> java.util.Arrays.toString(box));
+            assertTrue(box[0] >= 0 && box[1] >= 0 && box[0] + box[2] <= h && box[1] + box[3] <= w, () -> Arrays.toString(box));
             assertArrayEquals(box, PretrainTransform.cropBox(h, w, new SplittableRandom(k)));
             double scale = (double) box[2] * box[3] / (h * w);
             assertTrue(scale <= 1.0 + 1e-9);

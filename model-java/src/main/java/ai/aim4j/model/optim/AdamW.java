@@ -4,6 +4,7 @@ import ai.aim4j.model.tensor.HostTensor;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SequencedMap;
@@ -109,7 +110,7 @@ public final class AdamW implements AutoCloseable {
     }
 
     private void copyInto(NDArray target, HostTensor source, String name) {
-        if (source == null || !java.util.Arrays.equals(source.shape(), target.getShape().getShape())) {
+        if (source == null || !Arrays.equals(source.shape(), target.getShape().getShape())) {
             throw new IllegalArgumentException("optimizer state " + name + " is missing or mis-shaped");
         }
         try (NDArray a = source.toNDArray(manager)) {

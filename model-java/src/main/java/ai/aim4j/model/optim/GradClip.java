@@ -1,6 +1,7 @@
 package ai.aim4j.model.optim;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 import java.util.Collection;
 
 /**
@@ -15,7 +16,7 @@ public final class GradClip {
 
     /** The global L2 norm of the gradients, without changing them. */
     public static double norm(Collection<NDArray> grads) {
-        try (NDArray total = totalNorm(grads); NDArray wide = total.toType(ai.djl.ndarray.types.DataType.FLOAT64, true)) {
+        try (NDArray total = totalNorm(grads); NDArray wide = total.toType(DataType.FLOAT64, true)) {
             return wide.getDouble();
         }
     }
@@ -45,7 +46,7 @@ public final class GradClip {
         double total;
         boolean single;
         try (NDArray t = totalNorm(grads)) {
-            single = t.getDataType() == ai.djl.ndarray.types.DataType.FLOAT32;
+            single = t.getDataType() == DataType.FLOAT32;
             total = single ? t.getFloat() : t.getDouble();
         }
         if (maxNorm <= 0) {

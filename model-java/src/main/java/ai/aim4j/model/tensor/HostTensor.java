@@ -9,6 +9,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * A tensor's bytes outside the tensor engine: element type, shape and little-endian C-order data in a
@@ -54,9 +55,14 @@ public record HostTensor(DType dtype, long[] shape, MemorySegment data) implemen
 
     /** A float64 scalar. */
     public static HostTensor scalar(double value) {
-        MemorySegment seg = Arena.ofAuto().allocate(8, 8);
-        seg.set(ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, value);
-        return new HostTensor(DType.F64, new long[0], seg);
+        return ofDoubles(new long[0], new double[] {value});
+    }
+
+    /** A float64 tensor over a copy of {@code values}. */
+    public static HostTensor ofDoubles(long[] shape, double[] values) {
+        MemorySegment seg = Arena.ofAuto().allocate(Math.max((long) values.length * 8, 8), 8).asSlice(0, (long) values.length * 8);
+        MemorySegment.copy(values, 0, seg, ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, values.length);
+        return new HostTensor(DType.F64, shape.clone(), seg);
     }
 
     /** An int64 tensor over a copy of {@code values}. */
@@ -192,11 +198,6 @@ public record HostTensor(DType dtype, long[] shape, MemorySegment data) implemen
         return true;
     }
 
-    /** The same data under another shape with as many elements. */
-    public HostTensor reshapeTo(long[] newShape) {
-        return new HostTensor(dtype, newShape.clone(), data);
-    }
-
     /** Rows {@code [from, to)} of the first axis, sharing this tensor's memory. */
     public HostTensor slice0(long from, long to) {
         long row = numel() / Math.max(shape[0], 1) * dtype.byteSize();
@@ -206,7 +207,7 @@ public record HostTensor(DType dtype, long[] shape, MemorySegment data) implemen
     }
 
     /** The tensors stacked along their first axis (all other dimensions and the type must agree). */
-    public static HostTensor concat0(java.util.List<HostTensor> parts) {
+    public static HostTensor concat0(List<HostTensor> parts) {
         HostTensor first = parts.getFirst();
         long rows = 0;
         long bytes = 0;

@@ -83,10 +83,6 @@ public final class NamedTensors implements AutoCloseable {
         return tensors.values().stream().mapToLong(t -> t.data().byteSize()).sum();
     }
 
-    public long totalElements() {
-        return tensors.values().stream().mapToLong(HostTensor::numel).sum();
-    }
-
     /** Releases the memory; closing twice is harmless (a model and its loader may both close it). */
     @Override
     public synchronized void close() {

@@ -2,6 +2,7 @@ package ai.aim4j.interop.pickle;
 
 import java.io.IOException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import net.razorvine.pickle.IObjectConstructor;
@@ -132,7 +133,7 @@ public final class StateDictUnpickler extends Unpickler {
             }
             case Opcodes.SETITEMS -> {
                 // Pyrolite gathers SETITEMS into a HashMap, which loses the state dict's order.
-                java.util.List<Object> flat = stack.pop_all_since_marker();
+                List<Object> flat = stack.pop_all_since_marker();
                 if (!(stack.peek() instanceof Map<?, ?>) || flat.size() % 2 != 0) {
                     throw new PickleException("SETITEMS without a dict or with an odd number of items");
                 }

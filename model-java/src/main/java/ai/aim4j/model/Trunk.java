@@ -1,0 +1,44 @@
+package ai.aim4j.model;
+
+import ai.aim4j.model.config.AimConfig;
+import ai.aim4j.model.nn.Block;
+import ai.aim4j.model.nn.Layer;
+import ai.aim4j.model.nn.LayerNorm;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+
+/**
+ * The AIM trunk, ml-aim's {@code Transformer}: pre-norm blocks, bidirectional or prefix-causal under
+ * a mask ({@link PrefixCausalMask}), and the post-trunk LayerNorm. Shared by the inference model
+ * (probe head) and the pre-training model (pixel head).
+ */
+public final class Trunk extends Layer {
+    private final Block[] blocks;
+    private final LayerNorm postTrunkNorm;
+
+    public Trunk(AimConfig c) {
+        this.blocks = new Block[c.blocks()];
+        for (int i = 0; i < blocks.length; i++) {
+            blocks[i] = layer("blocks." + i, new Block(c.dim(), c.heads(), c.mlpHidden(), c.useBias(), c.layerNormEps()));
+        }
+        this.postTrunkNorm = layer("post_trunk_norm", new LayerNorm(c.dim(), c.layerNormEps()));
+    }
+
+    /** Outputs of blocks {@code 0..last} from the first block's input {@code x}; {@code mask} null or additive. */
+    public NDList blocks(NDArray x, int last, NDArray mask) {
+        NDList outputs = new NDList();
+        for (int i = 0; i <= last; i++) {
+            x = blocks[i].forward(x, mask);
+            outputs.add(x);
+        }
+        return outputs;
+    }
+
+    public int depth() {
+        return blocks.length;
+    }
+
+    public NDArray postTrunkNorm(NDArray x) {
+        return postTrunkNorm.forward(x);
+    }
+}

@@ -1,0 +1,41 @@
+package ai.aim4j.model.nn;
+
+import ai.djl.ndarray.NDArray;
+import java.util.List;
+
+/**
+ * Multi-head self-attention with ml-aim's fused {@code qkv} projection (rows q, then k, then v; the
+ * output split as {@code (3, heads, head_dim)}), scale {@code head_dim^-0.5} and an optional additive
+ * mask (AIM's prefix-causal rule, see {@link ai.aim4j.model.PrefixCausalMask}).
+ */
+public final class Attention extends Layer {
+    private final Linear qkv;
+    private final Linear proj;
+    private final int heads;
+
+    public Attention(long dim, int heads, boolean bias) {
+        this.qkv = layer("qkv", new Linear(dim, 3 * dim, bias, Init.XAVIER_UNIFORM, List.of("q", "k", "v")));
+        this.proj = layer("proj", new Linear(dim, dim, bias));
+        this.heads = heads;
+    }
+
+    /** {@code x (B, N, D)}, {@code mask} null or additive {@code (B, 1, N, N)}. */
+    public NDArray forward(NDArray x, NDArray mask) {
+        long[] s = x.getShape().getShape();
+        long b = s[0];
+        long n = s[1];
+        long d = s[2];
+        long hd = d / heads;
+        NDArray qkvHeads = qkv.forward(x).reshape(b, n, 3, heads, hd).transpose(2, 0, 3, 1, 4);
+        NDArray q = qkvHeads.get(0);
+        q = q.mul(Scalars.of(q, 1.0 / Math.sqrt(hd)));
+        NDArray k = qkvHeads.get(1);
+        NDArray v = qkvHeads.get(2);
+        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2));
+        if (mask != null) {
+            scores = scores.add(mask);
+        }
+        NDArray out = scores.softmax(-1).matMul(v).transpose(0, 2, 1, 3).reshape(b, n, d);
+        return proj.forward(out);
+    }
+}

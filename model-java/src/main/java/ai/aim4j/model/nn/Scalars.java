@@ -1,0 +1,22 @@
+package ai.aim4j.model.nn;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * Scalars for differentiable arithmetic. DJL's {@code mul(Number)} and {@code div(Number)} wrap the
+ * number in a tensor over a Java direct buffer, use it, and release the buffer; autograd keeps that
+ * tensor for the backward pass of a product or quotient, and once the garbage collector frees the
+ * buffer the gradient reads freed memory (seen as an intermittently lost gradient). A scalar made
+ * here owns engine memory, so autograd may keep it as long as it needs.
+ */
+public final class Scalars {
+    private Scalars() {}
+
+    /** {@code value} as a 0-dim tensor of {@code like}'s type and manager, in memory of its own. */
+    public static NDArray of(NDArray like, double value) {
+        try (NDArray wrapped = like.getManager().create(value)) {
+            // duplicate() and a cast copy into engine memory; toType to the same type would alias the buffer.
+            return wrapped.getDataType() == like.getDataType() ? wrapped.duplicate() : wrapped.toType(like.getDataType(), true);
+        }
+    }
+}

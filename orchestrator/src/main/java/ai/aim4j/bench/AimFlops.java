@@ -1,0 +1,46 @@
+package ai.aim4j.bench;
+
+import ai.aim4j.model.config.AimConfig;
+import ai.aim4j.model.config.PretrainConfig;
+
+/**
+ * Floating-point operations of the model's matrix products (2 per multiply-add), the usual basis of
+ * achieved-FLOP/s and model-FLOP-utilization figures. Element-wise work (norms, GELU, softmax) is
+ * left out, as is customary.
+ */
+public final class AimFlops {
+    private AimFlops() {}
+
+    /** Per image: patch embedding, every block, and the attention-pooling head. */
+    public static double forwardPerImage(AimConfig c) {
+        double n = c.numPatches();
+        double d = c.dim();
+        double head = 2 * 2 * n * d * d + 2 * 2 * c.headQueries() * n * d + 2 * d * c.numClasses();
+        return trunkPerImage(c) + head;
+    }
+
+    /** Per image, pre-training forward: the trunk and the pixel head (projection, MLP blocks, prediction). */
+    public static double pretrainForwardPerImage(PretrainConfig c) {
+        double n = c.trunk().numPatches();
+        double e = c.headWidth();
+        double head = 2 * n * c.trunk().dim() * e + c.headBlocks() * 2 * 2 * n * e * e * c.headMlpRatio() + 2 * n * e * c.patchValues();
+        return trunkPerImage(c.trunk()) + head;
+    }
+
+    /** A training step costs about three forward passes (the backward pass takes two). */
+    public static double pretrainStepPerImage(PretrainConfig c) {
+        return 3 * pretrainForwardPerImage(c);
+    }
+
+    private static double trunkPerImage(AimConfig c) {
+        double n = c.numPatches();
+        double d = c.dim();
+        double m = c.mlpHidden();
+        double patch = 2 * n * c.patchValues() * d;
+        double block = 2 * n * d * 3 * d // qkv
+                + 2 * 2 * n * n * d      // q k^T and attn v
+                + 2 * n * d * d          // proj
+                + 2 * 2 * n * d * m;     // fc1, fc2
+        return patch + c.blocks() * block;
+    }
+}

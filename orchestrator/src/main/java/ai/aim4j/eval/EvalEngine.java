@@ -1,0 +1,137 @@
+package ai.aim4j.eval;
+
+import ai.aim4j.arrow.Batch;
+import ai.aim4j.arrow.BatchLoader;
+import ai.aim4j.arrow.DatasetWriter;
+import ai.aim4j.arrow.Sampler;
+import ai.aim4j.arrow.ShardSet;
+import ai.aim4j.arrow.source.ImageFolder;
+import ai.aim4j.data.BatchTensors;
+import ai.aim4j.data.ModelInput;
+import ai.aim4j.files.AtomicFiles;
+import ai.aim4j.model.Aim;
+import ai.aim4j.model.config.AimConfig;
+import ai.aim4j.model.tensor.NamedTensors;
+import ai.aim4j.report.Charts;
+import ai.aim4j.run.ModelSpecs;
+import ai.aim4j.weights.WeightFiles;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Classification metrics of a trunk and its probe head on a dataset: top-1, top-5, mean
+ * cross-entropy, per-class accuracy and the confusion matrix, written as {@code OUT/eval.json} and
+ * (up to 100 classes) a heat-map {@code OUT/confusion.png}.
+ */
+public final class EvalEngine {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final String IMAGE_FOLDER = "imagefolder:";
+    private static final int BATCH = 128;
+    private static final int MAX_CHART_CLASSES = 100;
+
+    private EvalEngine() {}
+
+    public static EvalResult run(EvalSettings s, PrintStream log) throws IOException {
+        NamedTensors tensors = WeightFiles.read(s.files());
+        AimConfig config;
+        try {
+            config = ModelSpecs.forWeights(s.model(), tensors, s.probeLayers());
+        } catch (IOException | RuntimeException e) {
+            tensors.close();
+            throw e;
+        }
+        try (Aim aim = Aim.load(config, tensors, DataType.FLOAT32, s.files().toString(), true); ShardSet set = ShardSet.open(dataset(s))) {
+            if (!aim.hasHead()) {
+                throw new IllegalArgumentException(s.files() + " holds no head.* weights: pass the head file with --head");
+            }
+            EvalResult r = evaluate(aim, set, s.limit(), log);
+            Files.createDirectories(s.out());
+            AtomicFiles.writeString(s.out().resolve("eval.json"), JSON.writeValueAsString(r) + "\n");
+            if (r.confusion().length <= MAX_CHART_CLASSES) {
+                Charts.confusion(r.confusion(), s.out().resolve("confusion.png"));
+            }
+            return r;
+        }
+    }
+
+    /** The shards to evaluate: the data as given, or an image folder sharded into {@code OUT/data} first. */
+    private static Path dataset(EvalSettings s) throws IOException {
+        if (!s.data().startsWith(IMAGE_FOLDER)) {
+            return Path.of(s.data());
+        }
+        Path dataset = s.out().resolve("data");
+        try (ImageFolder source = new ImageFolder(Path.of(s.data().substring(IMAGE_FOLDER.length())), "eval")) {
+            DatasetWriter.write(source, dataset, (int) Math.max(1, Math.min(64, source.size() / 1000)), null, Map.of("from", s.data()), n -> { });
+        }
+        return dataset;
+    }
+
+    /** One pass over at most {@code limit} images in dataset order, without augmentation. */
+    static EvalResult evaluate(Aim aim, ShardSet data, long limit, PrintStream log) {
+        int k = aim.config().numClasses();
+        int topk = Math.min(5, k);
+        long[][] confusion = new long[k][k];
+        long top1 = 0;
+        long top5 = 0;
+        double loss = 0;
+        long n = 0;
+        long target = Math.min(limit, data.size());
+        try (BatchLoader loader = new BatchLoader(data, new Sampler(data.size(), 0, 0, 1), new Sampler.Cursor(0, 0), BATCH,
+                ModelInput.transform(aim.config(), data, "none", false), 0, BatchTensors.loaderThreads(), 2, false,
+                w -> log.println("aim4j: " + w))) {
+            long seen = 0;
+            while (seen < data.size() && n < target) {
+                try (Batch b = loader.next(); NDManager scope = NDManager.newBaseManager()) {
+                    seen += b.size() + b.skipped();
+                    NDArray logits = aim.forward(BatchTensors.images(b, scope));
+                    float[] lp = logits.logSoftmax(1).toFloatArray();
+                    long[] order = logits.argSort(1, false).get(":, :" + topk).toLongArray();
+                    int take = (int) Math.min(b.size(), target - n);
+                    int[] y = b.labels();
+                    long[] epochs = b.epochs();
+                    for (int i = 0; i < take; i++) {
+                        if (epochs[i] != 0) {
+                            take = i; // the loader ran on into the next epoch: one pass only
+                            break;
+                        }
+                        if (y[i] >= k) {
+                            throw new IllegalArgumentException(data.location() + ": label " + y[i] + " is beyond the head's " + k + " classes");
+                        }
+                        loss -= lp[i * k + y[i]];
+                        int pred = (int) order[i * topk];
+                        confusion[y[i]][pred]++;
+                        top1 += pred == y[i] ? 1 : 0;
+                        for (int j = 0; j < topk; j++) {
+                            if (order[i * topk + j] == y[i]) {
+                                top5++;
+                                break;
+                            }
+                        }
+                    }
+                    n += take;
+                }
+            }
+        }
+        List<String> names = data.info().classNames();
+        List<EvalResult.ClassAccuracy> perClass = new ArrayList<>();
+        for (int c = 0; c < k; c++) {
+            long total = 0;
+            for (long v : confusion[c]) {
+                total += v;
+            }
+            perClass.add(new EvalResult.ClassAccuracy(c, c < names.size() ? names.get(c) : Integer.toString(c), total,
+                    total == 0 ? Double.NaN : (double) confusion[c][c] / total));
+        }
+        return new EvalResult(n, (double) top1 / n, (double) top5 / n, loss / n, perClass, confusion);
+    }
+}

@@ -1,0 +1,128 @@
+package ai.aim4j.features;
+
+import ai.aim4j.arrow.DatasetInfo;
+import ai.aim4j.arrow.ShardSet;
+import ai.aim4j.arrow.transform.EvalTransform;
+import ai.aim4j.arrow.transform.Image;
+import ai.aim4j.arrow.transform.ImageDecoder;
+import ai.aim4j.arrow.transform.Normalization;
+import ai.aim4j.data.BatchTensors;
+import ai.aim4j.data.ModelInput;
+import ai.aim4j.model.Aim;
+import ai.aim4j.model.config.AimConfig;
+import ai.aim4j.model.tensor.HostTensor;
+import ai.aim4j.model.tensor.NamedTensors;
+import ai.aim4j.probe.FeatureCache;
+import ai.aim4j.run.ModelSpecs;
+import ai.aim4j.run.ProgressListener;
+import ai.aim4j.weights.Npy;
+import ai.aim4j.weights.WeightFiles;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Per-image features: the mean of the probe blocks' outputs, {@code (N, D)} per image (or pooled
+ * over tokens), with ml-aim's eval transform (short side to {@code ceil(S / 0.875)}, bicubic with
+ * antialiasing, center crop, ImageNet normalization).
+ */
+public final class FeatureEngine {
+    private FeatureEngine() {}
+
+    /** What was written. */
+    public record Written(Path out, long images, AimConfig config) {}
+
+    public static Written run(FeatureSettings s, ProgressListener progress) throws IOException {
+        NamedTensors tensors = WeightFiles.read(s.weights());
+        AimConfig config;
+        try {
+            config = ModelSpecs.forWeights(s.model(), tensors, s.probeLayers());
+        } catch (IOException | RuntimeException e) {
+            tensors.close();
+            throw e;
+        }
+        try (Aim aim = Aim.load(config, tensors, DataType.FLOAT32, s.weights().toString(), s.allowUnexpected())) {
+            return s.data() != null ? dataset(aim, s) : images(aim, s, progress);
+        }
+    }
+
+    private static Written images(Aim aim, FeatureSettings s, ProgressListener progress) throws IOException {
+        AimConfig config = aim.config();
+        if (config.imgSize()[0] != config.imgSize()[1]) {
+            throw new IllegalArgumentException("ml-aim's eval transform makes square crops; the model takes " + config.imgSize()[0] + "x"
+                    + config.imgSize()[1]);
+        }
+        Set<String> stems = new LinkedHashSet<>();
+        for (Path p : s.images()) {
+            if (!stems.add(stem(p))) {
+                throw new IllegalArgumentException("two images would both write " + stem(p) + ".npy; rename one of them");
+            }
+        }
+        EvalTransform transform = new EvalTransform(config.imgSize()[0], Normalization.imagenetFor(config.channels()));
+        long imageBytes = 4L * config.channels() * config.imgSize()[0] * config.imgSize()[1];
+        Files.createDirectories(s.out());
+        progress.total("features", s.images().size(), "img");
+        for (int start = 0; start < s.images().size(); start += s.batch()) {
+            List<Path> chunk = s.images().subList(start, Math.min(s.images().size(), start + s.batch()));
+            // One manager per batch: everything the batch allocates is freed with it.
+            try (NDManager scope = NDManager.newBaseManager(); Arena arena = Arena.ofConfined()) {
+                MemorySegment pixels = arena.allocate(imageBytes * chunk.size(), 64);
+                for (int i = 0; i < chunk.size(); i++) {
+                    transform.apply(decode(chunk.get(i)), null, pixels, i * imageBytes);
+                }
+                NDArray x = scope.create(pixels.asByteBuffer().order(ByteOrder.nativeOrder()),
+                        new Shape(chunk.size(), config.channels(), config.imgSize()[0], config.imgSize()[1]), DataType.FLOAT32);
+                NDArray features = aim.probeFeatures(x);
+                if (s.pool()) {
+                    features = features.mean(new int[] {1});
+                }
+                for (int i = 0; i < chunk.size(); i++) {
+                    Npy.write(s.out().resolve(stem(chunk.get(i)) + ".npy"), HostTensor.fromNDArray(features.get(i)));
+                }
+            }
+            progress.done(start + chunk.size());
+        }
+        return new Written(s.out(), s.images().size(), config);
+    }
+
+    private static Image decode(Path file) throws IOException {
+        try {
+            return ImageDecoder.decode(Files.readAllBytes(file));
+        } catch (IOException e) {
+            throw new IOException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Features of every image of a dataset, in its order, as Arrow feature shards with ids and labels. */
+    private static Written dataset(Aim aim, FeatureSettings s) throws IOException {
+        AimConfig config = aim.config();
+        try (ShardSet set = ShardSet.open(s.data());
+             FeatureCache cache = FeatureCache.compute(aim, set, ModelInput.transform(config, set, "none", false), id -> 0,
+                     new long[] {set.size()}, s.batch(), BatchTensors.loaderThreads())[0]) {
+            Map<String, Object> params = new LinkedHashMap<>();
+            params.put("trunk", s.weights().toString());
+            params.put("config", config.toJson().toString());
+            params.put("data", s.data().toString());
+            cache.write(s.out(), new DatasetInfo(set.info().classNames(), set.info().split(), "features of " + s.data()), params);
+            return new Written(s.out(), cache.rows(), config);
+        }
+    }
+
+    private static String stem(Path p) {
+        String n = p.getFileName().toString();
+        int dot = n.lastIndexOf('.');
+        return dot > 0 ? n.substring(0, dot) : n;
+    }
+}
