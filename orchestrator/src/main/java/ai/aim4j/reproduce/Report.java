@@ -69,7 +69,7 @@ public final class Report {
             return failed == 0 ? "PASS: every target holds" : "FAIL: " + failed + " of the " + counted.size() + " targets missed";
         }
         String names = counted.stream().map(Target::name).collect(Collectors.joining("; "));
-        return (failed == 0 ? "PASS: both quick-run targets hold (" : "FAIL: " + failed + " of the " + counted.size()
+        return (failed == 0 ? "PASS: the " + counted.size() + " quick-run targets hold (" : "FAIL: " + failed + " of the " + counted.size()
                 + " quick-run targets missed (") + names + "); the full-run targets below are shown for reference only";
     }
 
@@ -181,6 +181,7 @@ public final class Report {
             s.append(String.format(Locale.ROOT, "%-5s %s: %s (%s)%s%n", t.pass() ? "PASS" : "FAIL", t.name(), t.measured(), t.threshold(),
                     t.counts() ? "" : " [full-run target]"));
         }
+        s.append(headline(targets, f.plan().quick())).append('\n');
         return s.toString();
     }
 

@@ -94,6 +94,10 @@ class ReproductionTest {
         String md = Files.readString(first.report());
         assertTrue(md.contains("## Targets"), md);
         assertEquals(5, first.targets().size());
+        // A quick run's verdict names the two targets that count for it, never "every target holds".
+        String headline = md.lines().filter(l -> l.startsWith("**PASS") || l.startsWith("**FAIL")).findFirst().orElseThrow();
+        assertTrue(headline.contains("quick-run targets") && !headline.contains("every target holds"), headline);
+        assertTrue(headline.contains(first.targets().get(2).name()) && headline.contains(first.targets().get(4).name()), headline);
         for (String fig : List.of("validation-loss", "training-loss", "loss-vs-probe", "probe-vs-params")) {
             BufferedImage img = ImageIO.read(repro.resolve("figures").resolve(fig + ".png").toFile());
             assertEquals(800, img.getWidth(), fig);
