@@ -10,6 +10,7 @@ import ai.aim4j.model.tensor.HostTensor;
 import ai.aim4j.model.tensor.NamedTensors;
 import ai.aim4j.model.tensor.TensorSource;
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -18,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SequencedMap;
 import org.junit.jupiter.api.Test;
@@ -92,6 +94,45 @@ class SafeTensorsTest {
         assertBroken(withHeader("{\"x\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,4]}}", 4), "negative");
     }
 
+    private static String tensor(String name, String shape, String offsets) {
+        return "\"" + name + "\":{\"dtype\":\"F32\",\"shape\":" + shape + ",\"data_offsets\":" + offsets + "}";
+    }
+
+    @Test
+    void shapesAndOffsetsMustBeNonNegativeIntegers() throws IOException {
+        assertBroken(withHeader("{" + tensor("x", "[2.5]", "[0,8]") + "}", 8), "shape of tensor x holds 2.5, not a non-negative integer");
+        assertBroken(withHeader("{" + tensor("x", "[\"2\"]", "[0,8]") + "}", 8), "not a non-negative integer");
+        assertBroken(withHeader("{" + tensor("x", "[2e0]", "[0,8]") + "}", 8), "not a non-negative integer");
+        assertBroken(withHeader("{" + tensor("x", "[2]", "[0,8.0]") + "}", 8), "data_offsets of tensor x holds 8.0");
+        assertBroken(withHeader("{" + tensor("x", "[2]", "[\"0\",8]") + "}", 8), "data_offsets of tensor x");
+        assertBroken(withHeader("{" + tensor("x", "[2]", "[0,99999999999999999999]") + "}", 8), "data_offsets of tensor x");
+    }
+
+    @Test
+    void shapesWhoseByteSizeOverflowsAreRefused() throws IOException {
+        // 2^62 float32 elements need 2^64 bytes, which wraps to 0 in a long and would match empty offsets.
+        assertBroken(withHeader("{" + tensor("x", "[4611686018427387904]", "[0,0]") + "}", 0), "overflows");
+        assertBroken(withHeader("{" + tensor("x", "[1099511627776,1099511627776]", "[0,0]") + "}", 0), "overflows");
+    }
+
+    @Test
+    void duplicateKeysAreRefused() throws IOException {
+        assertBroken(withHeader("{" + tensor("x", "[1]", "[0,4]") + "," + tensor("x", "[1]", "[0,4]") + "}", 4), "Duplicate");
+    }
+
+    @Test
+    void tensorsMustTileTheDataSectionExactly() throws IOException {
+        assertBroken(withHeader("{" + tensor("x", "[1]", "[0,4]") + "," + tensor("y", "[1]", "[8,12]") + "}", 12), "gap of 4 bytes");
+        assertBroken(withHeader("{" + tensor("x", "[1]", "[4,8]") + "}", 8), "gap of 4 bytes");
+        assertBroken(withHeader("{" + tensor("x", "[1]", "[0,4]") + "}", 8), "4 bytes after the last tensor");
+        assertBroken(withHeader("{}", 3), "3 bytes after the last tensor");
+        // Empty tensors may sit anywhere a boundary is, in any header order.
+        Path ok = withHeader("{" + tensor("y", "[1]", "[4,8]") + "," + tensor("e", "[0]", "[4,4]") + "," + tensor("x", "[1]", "[0,4]") + "}", 8);
+        try (NamedTensors t = SafeTensors.read(ok)) {
+            assertEquals(List.of("y", "e", "x"), List.copyOf(t.tensors().keySet()));
+        }
+    }
+
     @Test
     void aFailedWriteLeavesTheOldFileAndNoTemporary() throws IOException {
         Path f = dir.resolve("keep.safetensors");
@@ -107,7 +148,7 @@ class SafeTensorsTest {
                 return new long[] {4};
             }
 
-            public java.lang.foreign.MemorySegment bytes() {
+            public MemorySegment bytes() {
                 throw new IllegalStateException("generator failed");
             }
         });
