@@ -11,6 +11,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.Arrays;
 
 /** The NumPy {@code .npy} format (versions 1-3), C order, little-endian or byte-sized types. */
 public final class Npy {
@@ -29,10 +30,10 @@ public final class Npy {
         if (h.fortranOrder()) {
             throw new CheckpointFormatException(source, "Fortran-order arrays are not supported; save with np.ascontiguousarray");
         }
-        long need = HostTensor.numel(h.shape()) * dtype.byteSize();
+        long need = DeclaredShape.byteSize(source, ".npy array", h.shape(), dtype);
         if (bytes.length - h.dataOffset() != need) {
             throw new CheckpointFormatException(source, ".npy data has " + (bytes.length - h.dataOffset()) + " bytes, shape "
-                    + java.util.Arrays.toString(h.shape()) + " of " + dtype + " needs " + need);
+                    + Arrays.toString(h.shape()) + " of " + dtype + " needs " + need);
         }
         MemorySegment seg = Arena.ofAuto().allocate(Math.max(need, 1), 64).asSlice(0, need);
         seg.copyFrom(MemorySegment.ofArray(bytes).asSlice(h.dataOffset(), need));
@@ -43,7 +44,7 @@ public final class Npy {
     public static byte[] toBytes(TensorSource t) {
         byte[] header = NpyHeader.encode(t.dtype().numpyDescr(), t.shape());
         byte[] data = t.bytes().toArray(ValueLayout.JAVA_BYTE);
-        byte[] out = java.util.Arrays.copyOf(header, header.length + data.length);
+        byte[] out = Arrays.copyOf(header, header.length + data.length);
         System.arraycopy(data, 0, out, header.length, data.length);
         return out;
     }
