@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * The header of a NumPy {@code .npy} array (versions 1-3): dtype descriptor, memory order, shape and
@@ -93,7 +94,7 @@ public record NpyHeader(String descr, boolean fortranOrder, long[] shape, int da
 
     /** The header bytes (version 1.0, padded so the data starts at a multiple of 64) for a C-order array. */
     public static byte[] encode(String descr, long[] shape) {
-        String dims = Arrays.stream(shape).mapToObj(Long::toString).collect(java.util.stream.Collectors.joining(", "));
+        String dims = Arrays.stream(shape).mapToObj(Long::toString).collect(Collectors.joining(", "));
         // Python's tuple repr: "()", "(n,)", "(a, b)".
         String tuple = "(" + dims + (shape.length == 1 ? ",)" : ")");
         String dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + tuple + ", }";

@@ -33,7 +33,7 @@ import org.msgpack.value.ValueType;
  */
 final class FlaxMsgpackReader {
     /** Deeper trees are refused: flax checkpoints nest a handful of levels, and recursion must stay bounded. */
-    static final int MAX_DEPTH = 64;
+    private static final int MAX_DEPTH = 64;
     /** NumPy's own limit on the number of dimensions. */
     private static final int MAX_RANK = 64;
     /** Keys and dtype names are short; longer strings are refused rather than decoded. */
