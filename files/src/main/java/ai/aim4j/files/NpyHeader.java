@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -22,6 +23,9 @@ public record NpyHeader(String descr, boolean fortranOrder, long[] shape, int da
     private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([^']*)'");
     private static final Pattern FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
     private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
+    private static final Pattern DIMENSION = Pattern.compile("\\d+");
+    /** NumPy's own limit on the number of dimensions. */
+    private static final int MAX_DIMENSIONS = 64;
 
     /** Parses the header at the start of {@code head} (which must hold at least the whole header). */
     public static NpyHeader parse(ByteBuffer head) {
@@ -56,8 +60,36 @@ public record NpyHeader(String descr, boolean fortranOrder, long[] shape, int da
         if (!d.find() || !f.find() || !s.find()) {
             throw new IllegalArgumentException("unreadable .npy header: " + header.strip());
         }
-        long[] shape = Arrays.stream(s.group(1).split(",")).map(String::strip).filter(x -> !x.isEmpty()).mapToLong(Long::parseLong).toArray();
-        return new NpyHeader(d.group(1), f.group(1).equals("True"), shape, b.position());
+        return new NpyHeader(d.group(1), f.group(1).equals("True"), shape(s.group(1)), b.position());
+    }
+
+    /**
+     * The dimensions of a Python tuple's inside ({@code "2, 3"}, {@code "3,"}, {@code ""}): each a
+     * non-negative integer, their product within a long, so that no reader can be led to a negative
+     * or wrapped-around size.
+     */
+    private static long[] shape(String tuple) {
+        List<String> dims = Arrays.stream(tuple.split(",")).map(String::strip).filter(x -> !x.isEmpty()).toList();
+        if (dims.size() > MAX_DIMENSIONS) {
+            throw new IllegalArgumentException(".npy shape has " + dims.size() + " dimensions, more than NumPy's " + MAX_DIMENSIONS);
+        }
+        long[] shape = new long[dims.size()];
+        long numel = 1;
+        for (int i = 0; i < shape.length; i++) {
+            String dim = dims.get(i);
+            if (!DIMENSION.matcher(dim).matches()) {
+                throw new IllegalArgumentException(".npy shape dimension '" + dim + "' is not a non-negative integer");
+            }
+            try {
+                shape[i] = Long.parseLong(dim);
+                numel = Math.multiplyExact(numel, shape[i]);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(".npy shape dimension " + dim + " does not fit a long");
+            } catch (ArithmeticException e) {
+                throw new IllegalArgumentException(".npy shape (" + tuple.strip() + ") has more elements than a long holds");
+            }
+        }
+        return shape;
     }
 
     /** The header bytes (version 1.0, padded so the data starts at a multiple of 64) for a C-order array. */

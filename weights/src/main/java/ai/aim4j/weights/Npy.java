@@ -30,7 +30,7 @@ public final class Npy {
         if (h.fortranOrder()) {
             throw new CheckpointFormatException(source, "Fortran-order arrays are not supported; save with np.ascontiguousarray");
         }
-        long need = HostTensor.numel(h.shape()) * dtype.byteSize();
+        long need = DeclaredShape.byteSize(source, ".npy array", h.shape(), dtype);
         if (bytes.length - h.dataOffset() != need) {
             throw new CheckpointFormatException(source, ".npy data has " + (bytes.length - h.dataOffset()) + " bytes, shape "
                     + Arrays.toString(h.shape()) + " of " + dtype + " needs " + need);

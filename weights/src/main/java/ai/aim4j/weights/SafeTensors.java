@@ -6,8 +6,10 @@ import ai.aim4j.model.tensor.HostTensor;
 import ai.aim4j.model.tensor.NamedTensors;
 import ai.aim4j.model.tensor.TensorSource;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -37,7 +39,8 @@ import java.util.SequencedMap;
 public final class SafeTensors {
     /** Headers above this size are refused as corrupt rather than parsed (the format's own limit). */
     private static final long MAX_HEADER = 100L * 1024 * 1024;
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** A repeated key is refused: which of two entries counts would be up to the reader. */
+    private static final ObjectMapper JSON = JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
     private SafeTensors() {}
 
@@ -81,7 +84,7 @@ public final class SafeTensors {
         }
         SequencedMap<String, HostTensor> tensors = new LinkedHashMap<>();
         Map<String, String> metadata = new LinkedHashMap<>();
-        List<long[]> ranges = new ArrayList<>();
+        List<Range> ranges = new ArrayList<>();
         Iterator<Map.Entry<String, JsonNode>> fields = root.fields();
         while (fields.hasNext()) {
             Map.Entry<String, JsonNode> f = fields.next();
@@ -101,15 +104,12 @@ public final class SafeTensors {
             }
             long[] shape = new long[shapeNode.size()];
             for (int i = 0; i < shape.length; i++) {
-                shape[i] = shapeNode.get(i).asLong(-1);
-                if (shape[i] < 0) {
-                    throw new CheckpointFormatException(file, "tensor " + name + " has a negative or non-integer dimension");
-                }
+                shape[i] = naturalNumber(file, "shape of tensor " + name, shapeNode.get(i));
             }
-            long begin = offsets.get(0).asLong(-1);
-            long end = offsets.get(1).asLong(-1);
-            long need = HostTensor.numel(shape) * dtype.byteSize();
-            if (begin < 0 || end < begin || end - begin != need) {
+            long begin = naturalNumber(file, "data_offsets of tensor " + name, offsets.get(0));
+            long end = naturalNumber(file, "data_offsets of tensor " + name, offsets.get(1));
+            long need = DeclaredShape.byteSize(file, "tensor " + name, shape, dtype);
+            if (end < begin || end - begin != need) {
                 throw new CheckpointFormatException(file, "tensor " + name + " has data_offsets [" + begin + ", " + end
                         + "] but shape " + Arrays.toString(shape) + " of " + dtype + " needs " + need + " bytes");
             }
@@ -117,16 +117,48 @@ public final class SafeTensors {
                 throw new CheckpointFormatException(file, "tensor " + name + " ends at byte " + end + " of the data section, which has only "
                         + data.byteSize() + " bytes (file truncated?)");
             }
-            ranges.add(new long[] {begin, end});
+            ranges.add(new Range(name, begin, end));
             tensors.put(name, new HostTensor(dtype, shape, data.asSlice(begin, end - begin)));
         }
-        ranges.sort(Comparator.comparingLong(r -> r[0]));
-        for (int i = 1; i < ranges.size(); i++) {
-            if (ranges.get(i)[0] < ranges.get(i - 1)[1]) {
-                throw new CheckpointFormatException(file, "tensors overlap in the data section at byte " + ranges.get(i)[0]);
-            }
-        }
+        checkTiling(file, ranges, data.byteSize());
         return new NamedTensors(tensors, metadata, arena);
+    }
+
+    /** The bytes {@code [begin, end)} of the data section that a tensor's data_offsets claim. */
+    private record Range(String tensor, long begin, long end) {}
+
+    /**
+     * The format requires the tensors to cover the data section exactly, in some order: no byte
+     * claimed twice, none left unclaimed between or after them. Anything else is a damaged or
+     * doctored file (bytes hidden where no tensor reads them, or two tensors aliasing memory).
+     */
+    private static void checkTiling(Path file, List<Range> ranges, long dataBytes) throws CheckpointFormatException {
+        // Empty tensors sort before a tensor starting at the same byte, so they sit on a boundary.
+        ranges.sort(Comparator.comparingLong(Range::begin).thenComparingLong(Range::end));
+        long covered = 0;
+        for (Range r : ranges) {
+            if (r.begin() < covered) {
+                throw new CheckpointFormatException(file, "tensors overlap in the data section: " + r.tensor() + " starts at byte "
+                        + r.begin() + ", before the previous tensor ends at " + covered);
+            }
+            if (r.begin() > covered) {
+                throw new CheckpointFormatException(file, "the data section has a gap of " + (r.begin() - covered) + " bytes before tensor "
+                        + r.tensor() + " at byte " + r.begin());
+            }
+            covered = r.end();
+        }
+        if (covered != dataBytes) {
+            throw new CheckpointFormatException(file, "the data section has " + (dataBytes - covered) + " bytes after the last tensor's end at byte "
+                    + covered + " (trailing bytes)");
+        }
+    }
+
+    /** A shape entry or offset: a JSON integer, neither negative nor too large for a long. */
+    private static long naturalNumber(Path file, String what, JsonNode node) throws CheckpointFormatException {
+        if (!node.isIntegralNumber() || !node.canConvertToLong() || node.asLong() < 0) {
+            throw new CheckpointFormatException(file, what + " holds " + node + ", not a non-negative integer");
+        }
+        return node.asLong();
     }
 
     /**
@@ -162,30 +194,18 @@ public final class SafeTensors {
         }
         head.flip();
         AtomicFiles.write(file, ch -> {
-            writeFully(ch, head);
-            for (TensorSource t : tensors.values()) {
-                MemorySegment bytes = t.bytes();
-                if (bytes.byteSize() != t.byteSize()) {
-                    throw new IOException("tensor source produced " + bytes.byteSize() + " bytes, expected " + t.byteSize());
+            while (head.hasRemaining()) {
+                ch.write(head);
+            }
+            try (ChannelCopier copier = new ChannelCopier()) {
+                for (TensorSource t : tensors.values()) {
+                    MemorySegment bytes = t.bytes();
+                    if (bytes.byteSize() != t.byteSize()) {
+                        throw new IOException("tensor source produced " + bytes.byteSize() + " bytes, expected " + t.byteSize());
+                    }
+                    copier.write(ch, bytes);
                 }
-                writeSegment(ch, bytes);
             }
         });
-    }
-
-    /** Writes a segment of any size through a channel, in chunks a ByteBuffer can address. */
-    static void writeSegment(FileChannel ch, MemorySegment bytes) throws IOException {
-        long chunk = 1L << 30;
-        for (long pos = 0; pos < bytes.byteSize(); pos += chunk) {
-            MemorySegment part = bytes.asSlice(pos, Math.min(chunk, bytes.byteSize() - pos));
-            ByteBuffer buf = part.isNative() ? part.asByteBuffer() : ByteBuffer.wrap(part.toArray(ValueLayout.JAVA_BYTE));
-            writeFully(ch, buf);
-        }
-    }
-
-    private static void writeFully(FileChannel ch, ByteBuffer buf) throws IOException {
-        while (buf.hasRemaining()) {
-            ch.write(buf);
-        }
     }
 }

@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SequencedMap;
 import org.junit.jupiter.api.Test;
@@ -91,6 +92,45 @@ class SafeTensorsTest {
         assertBroken(withHeader("{\"x\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
                 + "\"y\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", 8), "overlap");
         assertBroken(withHeader("{\"x\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,4]}}", 4), "negative");
+    }
+
+    private static String tensor(String name, String shape, String offsets) {
+        return "\"" + name + "\":{\"dtype\":\"F32\",\"shape\":" + shape + ",\"data_offsets\":" + offsets + "}";
+    }
+
+    @Test
+    void shapesAndOffsetsMustBeNonNegativeIntegers() throws IOException {
+        assertBroken(withHeader("{" + tensor("x", "[2.5]", "[0,8]") + "}", 8), "shape of tensor x holds 2.5, not a non-negative integer");
+        assertBroken(withHeader("{" + tensor("x", "[\"2\"]", "[0,8]") + "}", 8), "not a non-negative integer");
+        assertBroken(withHeader("{" + tensor("x", "[2e0]", "[0,8]") + "}", 8), "not a non-negative integer");
+        assertBroken(withHeader("{" + tensor("x", "[2]", "[0,8.0]") + "}", 8), "data_offsets of tensor x holds 8.0");
+        assertBroken(withHeader("{" + tensor("x", "[2]", "[\"0\",8]") + "}", 8), "data_offsets of tensor x");
+        assertBroken(withHeader("{" + tensor("x", "[2]", "[0,99999999999999999999]") + "}", 8), "data_offsets of tensor x");
+    }
+
+    @Test
+    void shapesWhoseByteSizeOverflowsAreRefused() throws IOException {
+        // 2^62 float32 elements need 2^64 bytes, which wraps to 0 in a long and would match empty offsets.
+        assertBroken(withHeader("{" + tensor("x", "[4611686018427387904]", "[0,0]") + "}", 0), "overflows");
+        assertBroken(withHeader("{" + tensor("x", "[1099511627776,1099511627776]", "[0,0]") + "}", 0), "overflows");
+    }
+
+    @Test
+    void duplicateKeysAreRefused() throws IOException {
+        assertBroken(withHeader("{" + tensor("x", "[1]", "[0,4]") + "," + tensor("x", "[1]", "[0,4]") + "}", 4), "Duplicate");
+    }
+
+    @Test
+    void tensorsMustTileTheDataSectionExactly() throws IOException {
+        assertBroken(withHeader("{" + tensor("x", "[1]", "[0,4]") + "," + tensor("y", "[1]", "[8,12]") + "}", 12), "gap of 4 bytes");
+        assertBroken(withHeader("{" + tensor("x", "[1]", "[4,8]") + "}", 8), "gap of 4 bytes");
+        assertBroken(withHeader("{" + tensor("x", "[1]", "[0,4]") + "}", 8), "4 bytes after the last tensor");
+        assertBroken(withHeader("{}", 3), "3 bytes after the last tensor");
+        // Empty tensors may sit anywhere a boundary is, in any header order.
+        Path ok = withHeader("{" + tensor("y", "[1]", "[4,8]") + "," + tensor("e", "[0]", "[4,4]") + "," + tensor("x", "[1]", "[0,4]") + "}", 8);
+        try (NamedTensors t = SafeTensors.read(ok)) {
+            assertEquals(List.of("y", "e", "x"), List.copyOf(t.tensors().keySet()));
+        }
     }
 
     @Test
