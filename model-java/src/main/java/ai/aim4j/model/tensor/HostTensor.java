@@ -19,7 +19,7 @@ import java.util.List;
 public record HostTensor(DType dtype, long[] shape, MemorySegment data) implements TensorSource {
 
     public HostTensor {
-        long expected = numel(shape) * dtype.byteSize();
+        long expected = Math.multiplyExact(numel(shape), dtype.byteSize());
         if (data.byteSize() != expected) {
             throw new IllegalArgumentException("tensor data has " + data.byteSize() + " bytes, shape "
                     + Arrays.toString(shape) + " of " + dtype + " needs " + expected);
@@ -164,11 +164,12 @@ public record HostTensor(DType dtype, long[] shape, MemorySegment data) implemen
     public static HostTensor strided(DType dtype, long[] shape, long[] strides, MemorySegment base) {
         int es = dtype.byteSize();
         long n = numel(shape);
+        long bytes = Math.multiplyExact(n, es);
         if (isContiguous(shape, strides)) {
-            return new HostTensor(dtype, shape.clone(), base.asSlice(0, n * es));
+            return new HostTensor(dtype, shape.clone(), base.asSlice(0, bytes));
         }
         int rank = shape.length;
-        MemorySegment out = Arena.ofAuto().allocate(Math.max(n * es, 1), 64).asSlice(0, n * es);
+        MemorySegment out = Arena.ofAuto().allocate(Math.max(bytes, 1), 64).asSlice(0, bytes);
         long[] index = new long[rank];
         long src = 0;
         for (long o = 0; o < n; o++) {

@@ -16,6 +16,6 @@ public interface TensorSource {
     MemorySegment bytes();
 
     default long byteSize() {
-        return HostTensor.numel(shape()) * dtype().byteSize();
+        return Math.multiplyExact(HostTensor.numel(shape()), dtype().byteSize());
     }
 }
