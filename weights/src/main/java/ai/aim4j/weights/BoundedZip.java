@@ -12,16 +12,18 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
 import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
 import org.apache.commons.compress.archivers.zip.ZipFile;
 
 /**
  * A zip archive read over a memory map of its file, each entry only as far as the file can justify
  * it: a stored entry must lie inside the file; a deflated one must declare no more bytes than deflate
- * can produce from its compressed ones, and is inflated to exactly that and at most once; and the
- * entries read together may not take more compressed bytes than the file has, since the entries of a
- * well-formed archive never overlap. Only stored and deflated entries are read ({@code torch.save}
- * stores, {@code np.savez_compressed} deflates).
+ * can produce from its compressed ones, and is inflated to exactly that and at most once; and no two
+ * entries read may share bytes of the file, as those of a well-formed archive never do (else a small
+ * file could list one deflated entry a thousand times). Only stored and deflated entries are read
+ * ({@code torch.save} stores, {@code np.savez_compressed} deflates).
  */
 final class BoundedZip implements AutoCloseable {
     /**
@@ -46,7 +48,8 @@ final class BoundedZip implements AutoCloseable {
     private final Arena arena;
     private final Refusal refusal;
     private final Map<String, MemorySegment> read = new HashMap<>();
-    private long compressedBytesRead;
+    /** The entries read so far by the offset of their data, whose byte ranges are disjoint. */
+    private final NavigableMap<Long, ZipArchiveEntry> claimed = new TreeMap<>();
 
     private BoundedZip(Path file, FileChannel channel, ZipFile zip, MemorySegment mapped, Arena arena, Refusal refusal) {
         this.file = file;
@@ -152,11 +155,16 @@ final class BoundedZip implements AutoCloseable {
             default -> throw refuse("entry " + name + " is compressed with zip method " + entry.getMethod()
                     + "; only stored and deflated entries are read");
         }
-        compressedBytesRead += packed;
-        if (compressedBytesRead > mapped.byteSize()) {
-            throw refuse("entry " + name + " overlaps other entries: the entries read so far take " + compressedBytesRead
-                    + " bytes of a " + mapped.byteSize() + "-byte file");
+        if (packed == 0 || claimed.get(offset) == entry) {
+            return;
         }
+        // The ranges read so far are disjoint: only the last one starting before this one ends can overlap it.
+        Map.Entry<Long, ZipArchiveEntry> before = claimed.floorEntry(offset + packed - 1);
+        if (before != null && before.getKey() + before.getValue().getCompressedSize() > offset) {
+            throw refuse("entry " + name + " shares bytes with entry " + before.getValue().getName()
+                    + " (refused: the entries of a well-formed archive never overlap)");
+        }
+        claimed.put(offset, entry);
     }
 
     /** Inflates the entry into {@code target}, which has the entry's declared size, refusing any other size. */
