@@ -63,6 +63,31 @@ public final class HostileFiles {
         return all;
     }
 
+    /**
+     * Files that are honest about their size, each needing 64 MiB of memory for a JVM given less: a
+     * pickle holding that many bytes, a transposed view of a storage that large (laid out in memory the
+     * JVM caps by its heap size), and an .npz array. Reading them must end in an error naming the
+     * file, not in an OutOfMemoryError.
+     */
+    public static List<Case> writeOversized(Path dir) throws IOException {
+        int bytes = 64 << 20;
+        byte[] pickle = new PickleBuilder().proto(4).declaredLength('B', 4, bytes).bytes(new byte[bytes]).stop();
+        Path bigPickle = dir.resolve("oversized-pickle.pth");
+        Files.write(bigPickle, torchZip(new RawZip().deflated("archive/data.pkl", pickle), new byte[0]).toBytes());
+        int side = 4096;
+        byte[] view = new PickleBuilder().proto(2).emptyOrderedDict()
+                .str("w").tensor("0", side * side, 0, new long[] {side, side}, new long[] {1, side}).op('s').stop();
+        Path bigView = dir.resolve("oversized-view.pth");
+        Files.write(bigView, new RawZip().stored("archive/data.pkl", view)
+                .entry("archive/data/0", RawZip.DEFLATED, RawZip.deflatedZeros(bytes), bytes, 0)
+                .stored("archive/version", "3\n".getBytes(StandardCharsets.US_ASCII)).toBytes());
+        byte[] npy = Npy.toBytes(HostTensor.ofFloats(new long[] {bytes / 4}, new float[bytes / 4]));
+        Path npz = dir.resolve("oversized.npz");
+        Files.write(npz, new RawZip().deflated("w.npy", npy).toBytes());
+        return List.of(new Case("oversized-pickle.pth", bigPickle, "too large to read"),
+                new Case("oversized-view.pth", bigView, "too large to read"), new Case("oversized.npz", npz, "too large to read"));
+    }
+
     /** {@code {"model": {"w": <one float>}}} on the stack, ready for more items of the outer dict. */
     private static PickleBuilder validModel() {
         return new PickleBuilder().proto(4).op('}')
@@ -132,16 +157,16 @@ public final class HostileFiles {
     }
 
     /**
-     * 64 central-directory records sharing one honest deflated 8 MiB array: each entry alone is
-     * plausible, together they would inflate to 512 MiB from a file of 8 KiB.
+     * 512 central-directory records sharing one honest deflated 1 MiB array: each entry alone is
+     * plausible, together they would inflate to 512 MiB from a file of 28 KiB.
      */
     private static Case npzOverlappingEntries(Path dir) throws IOException {
-        byte[] npy = Npy.toBytes(HostTensor.ofFloats(new long[] {2 << 20}, new float[2 << 20]));
+        byte[] npy = Npy.toBytes(HostTensor.ofFloats(new long[] {1 << 18}, new float[1 << 18]));
         byte[] deflated = RawZip.deflate(npy);
         RawZip zip = new RawZip();
         int at = zip.nextOffset();
         zip.entry("a0.npy", RawZip.DEFLATED, deflated, npy.length, RawZip.crc(npy));
-        for (int i = 1; i < 64; i++) {
+        for (int i = 1; i < 512; i++) {
             zip.record("a" + i + ".npy", RawZip.DEFLATED, deflated.length, npy.length, RawZip.crc(npy), at);
         }
         Path f = dir.resolve("overlapping-entries.npz");
