@@ -32,6 +32,7 @@ final class BoundedZip implements AutoCloseable {
      */
     static final long MAX_DEFLATE_RATIO = 4 * 258;
 
+    /** The longest array every JVM allocates (some reserve a few header words of the int range). */
     private static final int MAX_ARRAY = Integer.MAX_VALUE - 8;
     private static final int CHUNK = 1 << 16;
 

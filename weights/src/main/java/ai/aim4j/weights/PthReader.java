@@ -20,9 +20,9 @@ import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
  * Reads PyTorch checkpoints in the zip format {@code torch.save} writes ({@code <archive>/data.pkl},
  * {@code <archive>/data/<key>}, {@code <archive>/version}) without Python: the pickle goes through
  * {@link StateDictUnpickler}, and each tensor's bytes are sliced straight out of a memory map of the
- * zip's stored entries (strided views are described, not copied: the consumer lays them out). A state
- * dict may sit at the top level or under a key such as {@code model} or {@code state_dict} (training
- * checkpoints).
+ * zip's stored entries, or out of a deflated entry inflated once (strided views are described, not
+ * copied: the consumer lays them out). A state dict may sit at the top level or under a key such as
+ * {@code model} or {@code state_dict} (training checkpoints).
  *
  * <p>Nothing a file declares is allocated before the file is shown to hold it: zip entries are read
  * through {@link BoundedZip}, the pickle costs no more than its own size, a view may have no more
