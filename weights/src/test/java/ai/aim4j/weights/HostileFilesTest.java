@@ -20,9 +20,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class HostileFilesTest {
     /**
-     * The largest hostile file is about 0.2 MiB (400 tensor descriptions); reading that much pickle
-     * and zip directory takes a few MiB of short-lived objects, while the sizes the files declare run
-     * from 100 MiB to terabytes.
+     * The hostile files hold at most half a MiB of pickle; unpickling that much (200,000 nested lists
+     * at worst) takes some 13 MiB of objects, while the sizes the files declare run from 100 MiB to
+     * terabytes.
      */
     private static final long MAX_ALLOCATED_BYTES = 32L << 20;
 

@@ -78,6 +78,7 @@ public final class PickleBuilder {
         return this;
     }
 
+    /** Bytes as they are: an opcode's payload, or a text opcode's line. */
     public PickleBuilder bytes(byte[] raw) {
         out.writeBytes(raw);
         return this;
