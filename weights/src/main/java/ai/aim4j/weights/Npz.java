@@ -5,41 +5,38 @@ import ai.aim4j.model.tensor.HostTensor;
 import ai.aim4j.model.tensor.NamedTensors;
 import ai.aim4j.model.tensor.TensorSource;
 import java.io.IOException;
-import java.io.InputStream;
+import java.lang.foreign.Arena;
 import java.nio.channels.Channels;
 import java.nio.file.Path;
-import java.util.Enumeration;
 import java.util.LinkedHashMap;
 import java.util.SequencedMap;
 import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
-import java.util.zip.ZipException;
-import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
+import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
 
 /** NumPy {@code .npz} archives ({@code np.savez} and {@code np.savez_compressed}): named .npy arrays in a zip. */
 public final class Npz {
     private Npz() {}
 
-    /** Reads every array; names lose their {@code .npy} suffix, as {@code np.load} presents them. */
+    /**
+     * Reads every array; names lose their {@code .npy} suffix, as {@code np.load} presents them.
+     * Entries are read through {@link BoundedZip}, so a compressed archive inflates only as far as its
+     * compressed bytes can justify.
+     */
     public static NamedTensors read(Path file) throws IOException {
         SequencedMap<String, HostTensor> arrays = new LinkedHashMap<>();
-        try (ZipFile zip = new ZipFile(file.toFile())) {
-            Enumeration<? extends ZipEntry> entries = zip.entries();
-            while (entries.hasMoreElements()) {
-                ZipEntry e = entries.nextElement();
+        try (Arena arena = Arena.ofConfined();
+             BoundedZip zip = BoundedZip.open(file, arena, CheckpointFormatException::new, "a .npz archive")) {
+            for (ZipArchiveEntry e : zip.entries()) {
                 if (e.isDirectory() || !e.getName().endsWith(".npy")) {
                     continue;
                 }
-                byte[] bytes;
-                try (InputStream in = zip.getInputStream(e)) {
-                    bytes = in.readAllBytes();
-                }
                 String name = e.getName().substring(0, e.getName().length() - 4);
-                arrays.put(name, Npy.parse(Path.of(file + ":" + e.getName()), bytes));
+                arrays.put(name, Npy.parse(Path.of(file + ":" + e.getName()), zip.bytes(e)));
             }
-        } catch (ZipException e) {
-            throw new CheckpointFormatException(file, "not a readable .npz archive (" + e.getMessage() + "; truncated?)", e);
+        } catch (OutOfMemoryError | StackOverflowError e) {
+            throw new CheckpointFormatException(file, ResourceErrors.describe(e), e);
         }
         return NamedTensors.inMemory(arrays);
     }

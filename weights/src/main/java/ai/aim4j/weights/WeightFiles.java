@@ -69,7 +69,10 @@ public final class WeightFiles {
         }
     }
 
-    /** Reads a PyTorch checkpoint, its state dict optionally nested under {@code key}. */
+    /**
+     * Reads a PyTorch checkpoint, its state dict optionally nested under {@code key}, laying out its
+     * strided views in C order (PthReader has bounded what that copies by the size of the storages).
+     */
     public static NamedTensors readPth(Path file, String key) throws IOException {
         PthCheckpoint ckpt = PthReader.read(file, key);
         try {
@@ -84,6 +87,9 @@ public final class WeightFiles {
         } catch (IOException | RuntimeException e) {
             ckpt.close();
             throw e;
+        } catch (OutOfMemoryError e) {
+            ckpt.close();
+            throw new PthFormatException(file, ResourceErrors.describe(e), e);
         }
     }
 

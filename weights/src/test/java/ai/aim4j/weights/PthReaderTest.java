@@ -153,6 +153,50 @@ class PthReaderTest {
         assertTrue(e.getMessage().contains("outside its storage"), e.getMessage());
         Path g = stateDict("offset.pth", new long[] {6}, new long[] {1}, 3, 6);
         assertThrows(PthFormatException.class, () -> PthReader.read(g, null));
+        // An empty view holds no element, but its offset must still lie within the storage.
+        Path empty = stateDict("empty-past.pth", new long[] {0}, new long[] {1}, 7, 6);
+        PthFormatException p = assertThrows(PthFormatException.class, () -> PthReader.read(empty, null));
+        assertTrue(p.getMessage().contains("outside its storage"), p.getMessage());
+        try (PthCheckpoint ckpt = PthReader.read(stateDict("empty-end.pth", new long[] {0}, new long[] {1}, 6, 6), null)) {
+            assertEquals(0, ckpt.tensors().get("w").numel());
+        }
+    }
+
+    @Test
+    void refusesABroadcastViewWithMoreElementsThanItsStorage() throws IOException {
+        // Inside its storage (stride 0 never moves), but 4 elements over a storage of 2.
+        Path f = stateDict("broadcast.pth", new long[] {2, 2}, new long[] {0, 1}, 0, 2);
+        PthFormatException e = assertThrows(PthFormatException.class, () -> PthReader.read(f, null));
+        assertTrue(e.getMessage().contains("tensor w views 4 elements, more elements than its storage's 2"), e.getMessage());
+    }
+
+    @Test
+    void refusesStridedViewsThatTogetherOutgrowTheStorages() throws IOException {
+        // Two transposes of one 6-element storage lay out 12 elements: twice what the file holds.
+        PickleBuilder b = new PickleBuilder().proto(2).emptyOrderedDict().mark();
+        for (String name : new String[] {"a", "b"}) {
+            b.str(name).tensor("0", 6, 0, new long[] {3, 2}, new long[] {1, 3});
+        }
+        Path f = dir.resolve("twice.pth");
+        PickleBuilder.writeCheckpoint(f, b.op('u').stop(), Map.of("0", PickleBuilder.floats(1, 2, 3, 4, 5, 6)));
+        PthFormatException e = assertThrows(PthFormatException.class, () -> PthReader.read(f, null));
+        assertTrue(e.getMessage().contains("tensor b: the strided views up to it take 48 bytes"), e.getMessage());
+    }
+
+    @Test
+    void inflatesADeflatedStorageOnceForAllItsViews() throws IOException {
+        // A re-zipped checkpoint whose storage is deflated, viewed as a weight and its transpose.
+        byte[] pkl = new PickleBuilder().proto(2).emptyOrderedDict().mark()
+                .str("w").tensor("0", 6, 0, new long[] {2, 3}, new long[] {3, 1})
+                .str("wt").tensor("0", 6, 0, new long[] {3, 2}, new long[] {1, 3}).op('u').stop();
+        Path f = dir.resolve("deflated.pth");
+        Files.write(f, new RawZip().stored("archive/data.pkl", pkl).deflated("archive/data/0", PickleBuilder.floats(0, 1, 2, 3, 4, 5))
+                .stored("archive/version", new byte[] {'3', '\n'}).toBytes());
+        try (PthCheckpoint ckpt = PthReader.read(f, null)) {
+            PthTensor w = ckpt.tensors().get("w");
+            assertEquals(w.storage().address(), ckpt.tensors().get("wt").storage().address(), "both views share one inflated copy");
+            assertArrayEquals(new float[] {0, 1, 2, 3, 4, 5}, w.storage().toArray(F32));
+        }
     }
 
     @Test

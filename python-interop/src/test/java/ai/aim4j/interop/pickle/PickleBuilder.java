@@ -8,6 +8,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.zip.CRC32;
@@ -46,9 +47,40 @@ public final class PickleBuilder {
         return this;
     }
 
+    /** BININT for values that fit 32 bits, else LONG1 with eight bytes (what pickle does for larger ints). */
     public PickleBuilder integer(long v) {
-        out.write('J');
-        out.writeBytes(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt((int) v).array());
+        if (v == (int) v) {
+            out.write('J');
+            out.writeBytes(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt((int) v).array());
+        } else {
+            out.write(0x8a);
+            out.write(8);
+            out.writeBytes(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(v).array());
+        }
+        return this;
+    }
+
+    /**
+     * {@code opcode} followed by a little-endian length of {@code width} bytes (1, 4 or 8) and
+     * nothing else: how a hostile pickle declares data it does not hold.
+     */
+    public PickleBuilder declaredLength(int opcode, int width, long length) {
+        out.write(opcode);
+        out.writeBytes(Arrays.copyOf(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(length).array(), width));
+        return this;
+    }
+
+    /** {@code opcode} written {@code times} times in a row. */
+    public PickleBuilder repeat(int opcode, int times) {
+        for (int i = 0; i < times; i++) {
+            out.write(opcode);
+        }
+        return this;
+    }
+
+    /** Bytes as they are: an opcode's payload, or a text opcode's line. */
+    public PickleBuilder bytes(byte[] raw) {
+        out.writeBytes(raw);
         return this;
     }
 
