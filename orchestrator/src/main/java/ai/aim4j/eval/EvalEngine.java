@@ -10,14 +10,10 @@ import ai.aim4j.data.BatchTensors;
 import ai.aim4j.data.ModelInput;
 import ai.aim4j.files.AtomicFiles;
 import ai.aim4j.model.Aim;
-import ai.aim4j.model.config.AimConfig;
-import ai.aim4j.model.tensor.NamedTensors;
 import ai.aim4j.report.Charts;
 import ai.aim4j.run.ModelSpecs;
-import ai.aim4j.weights.WeightFiles;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
@@ -42,15 +38,7 @@ public final class EvalEngine {
     private EvalEngine() {}
 
     public static EvalResult run(EvalSettings s, PrintStream log) throws IOException {
-        NamedTensors tensors = WeightFiles.read(s.files());
-        AimConfig config;
-        try {
-            config = ModelSpecs.forWeights(s.model(), tensors, s.probeLayers());
-        } catch (IOException | RuntimeException e) {
-            tensors.close();
-            throw e;
-        }
-        try (Aim aim = Aim.load(config, tensors, DataType.FLOAT32, s.files().toString(), true); ShardSet set = ShardSet.open(dataset(s))) {
+        try (Aim aim = ModelSpecs.loadAim(s.files(), s.model(), s.probeLayers(), true); ShardSet set = ShardSet.open(dataset(s))) {
             if (!aim.hasHead()) {
                 throw new IllegalArgumentException(s.files() + " holds no head.* weights: pass the head file with --head");
             }

@@ -11,12 +11,10 @@ import ai.aim4j.data.ModelInput;
 import ai.aim4j.model.Aim;
 import ai.aim4j.model.config.AimConfig;
 import ai.aim4j.model.tensor.HostTensor;
-import ai.aim4j.model.tensor.NamedTensors;
 import ai.aim4j.probe.FeatureCache;
 import ai.aim4j.run.ModelSpecs;
 import ai.aim4j.run.ProgressListener;
 import ai.aim4j.weights.Npy;
-import ai.aim4j.weights.WeightFiles;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -45,15 +43,7 @@ public final class FeatureEngine {
     public record Written(Path out, long images, AimConfig config) {}
 
     public static Written run(FeatureSettings s, ProgressListener progress) throws IOException {
-        NamedTensors tensors = WeightFiles.read(s.weights());
-        AimConfig config;
-        try {
-            config = ModelSpecs.forWeights(s.model(), tensors, s.probeLayers());
-        } catch (IOException | RuntimeException e) {
-            tensors.close();
-            throw e;
-        }
-        try (Aim aim = Aim.load(config, tensors, DataType.FLOAT32, s.weights().toString(), s.allowUnexpected())) {
+        try (Aim aim = ModelSpecs.loadAim(s.weights(), s.model(), s.probeLayers(), s.allowUnexpected())) {
             return s.data() != null ? dataset(aim, s) : images(aim, s, progress);
         }
     }

@@ -1,17 +1,21 @@
 package ai.aim4j.run;
 
 import ai.aim4j.interop.python.PythonConfigs;
+import ai.aim4j.model.Aim;
 import ai.aim4j.model.config.AimConfig;
 import ai.aim4j.model.config.ConfigInference;
 import ai.aim4j.model.config.PretrainConfig;
 import ai.aim4j.model.tensor.HostTensor;
 import ai.aim4j.model.tensor.NamedTensors;
+import ai.aim4j.weights.WeightFiles;
+import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * How a run names its model: a preset ({@code aim-600M}, ...), a config file (JSON with ml-aim's
@@ -81,6 +85,20 @@ public final class ModelSpecs {
             c = c.withNumClasses((int) classifier.shape()[0]);
         }
         return probeLayers == null ? c : c.withProbeLayers(c.resolveProbeLayers(probeLayers));
+    }
+
+    /**
+     * Reads weights files (several are merged: a backbone and its head) and builds the inference model
+     * {@link #forWeights} resolves for them; the model owns the files' memory.
+     */
+    public static Aim loadAim(List<Path> files, String spec, String probeLayers, boolean allowUnexpected) throws IOException {
+        NamedTensors tensors = WeightFiles.read(files);
+        try {
+            return Aim.load(forWeights(spec, tensors, probeLayers), tensors, DataType.FLOAT32, files.toString(), allowUnexpected);
+        } catch (IOException | RuntimeException e) {
+            tensors.close();
+            throw e;
+        }
     }
 
     /** The config the weights imply: their stored config as hints, else ml-aim's conventions. */

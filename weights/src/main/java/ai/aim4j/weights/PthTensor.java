@@ -1,5 +1,6 @@
 package ai.aim4j.weights;
 
+import ai.aim4j.model.tensor.HostTensor;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -26,13 +27,6 @@ public record PthTensor(String storageType, int elementSize, long[] shape, long[
 
     /** Whether the view is already in C order (dimensions of size 1 may have any stride), so needs no copy. */
     public boolean isContiguous() {
-        long expected = 1;
-        for (int i = shape.length - 1; i >= 0; i--) {
-            if (shape[i] != 1 && strides[i] != expected) {
-                return false;
-            }
-            expected *= shape[i];
-        }
-        return true;
+        return HostTensor.isContiguous(shape, strides);
     }
 }

@@ -188,7 +188,8 @@ public record HostTensor(DType dtype, long[] shape, MemorySegment data) implemen
         return new HostTensor(dtype, shape.clone(), out);
     }
 
-    private static boolean isContiguous(long[] shape, long[] strides) {
+    /** Whether a strided view (strides in elements) is already in C order; dimensions of size 1 may have any stride. */
+    public static boolean isContiguous(long[] shape, long[] strides) {
         long expected = 1;
         for (int i = shape.length - 1; i >= 0; i--) {
             if (shape[i] != 1 && strides[i] != expected) {
