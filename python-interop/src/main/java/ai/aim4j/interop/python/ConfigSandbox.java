@@ -1,0 +1,107 @@
+package ai.aim4j.interop.python;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.CharacterCodingException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+import org.graalvm.polyglot.Context;
+import org.graalvm.polyglot.EnvironmentAccess;
+import org.graalvm.polyglot.HostAccess;
+import org.graalvm.polyglot.PolyglotAccess;
+import org.graalvm.polyglot.PolyglotException;
+import org.graalvm.polyglot.Source;
+import org.graalvm.polyglot.Value;
+import org.graalvm.polyglot.io.IOAccess;
+
+/**
+ * One Python config evaluated by GraalPy in a context of its own, created for it and closed after it:
+ * no file, host class, process, thread, environment, native or polyglot access, and only
+ * {@link PythonConfigs#ALLOWED_IMPORTS} importable. It sets no time or memory limit: the JVM that runs
+ * it ({@link PythonConfigMain}) is the one that is limited.
+ */
+final class ConfigSandbox {
+    // Runs a config's source in a fresh namespace whose __import__ only admits the allowed modules, then
+    // returns get_config() as JSON text (so only plain data ever crosses into Java).
+    private static final String RUNNER = """
+            import builtins as _b, json as _json
+            def _aim4j_run(source, filename, allowed):
+                real_import = _b.__import__
+                def guarded_import(name, globals=None, locals=None, fromlist=(), level=0):
+                    if level != 0 or name.split('.')[0] not in allowed:
+                        raise ImportError("import of '" + name + "' is not allowed in a config file (allowed: " + ", ".join(sorted(allowed)) + ")")
+                    return real_import(name, globals, locals, fromlist, level)
+                safe_builtins = {k: v for k, v in vars(_b).items() if k not in ('open', 'exec', 'eval', 'compile', 'input', 'breakpoint', '__import__', 'exit', 'quit', 'help')}
+                safe_builtins['__import__'] = guarded_import
+                ns = {'__name__': '__config__', '__builtins__': safe_builtins}
+                exec(compile(source, filename, 'exec'), ns)
+                fn = ns.get('get_config')
+                if not callable(fn):
+                    raise NameError('the file defines no get_config() function')
+                config = fn()
+                if not isinstance(config, dict):
+                    raise TypeError('get_config() returned ' + type(config).__name__ + ', not a dict')
+                return _json.dumps(config)
+            _aim4j_run
+            """;
+
+    private ConfigSandbox() {}
+
+    /** Evaluates {@code file}'s {@code get_config()} and returns the dict as JSON text. */
+    static String evaluateToJson(Path file) throws IOException {
+        String code = read(file);
+        try (Context context = newContext()) {
+            try {
+                Value run = context.eval(Source.newBuilder("python", RUNNER, "aim4j_config_runner.py").buildLiteral());
+                Value allowed = context.eval("python", "frozenset(" + pythonList(PythonConfigs.ALLOWED_IMPORTS) + ")");
+                return run.execute(code, file.getFileName().toString(), allowed).asString();
+            } catch (PolyglotException e) {
+                throw new PythonConfigException(file, problem(e));
+            }
+        }
+    }
+
+    private static String read(Path file) throws IOException {
+        try {
+            return Files.readString(file);
+        } catch (CharacterCodingException e) {
+            throw new PythonConfigException(file, "the file is not UTF-8 text");
+        }
+    }
+
+    // The standard streams are the evaluating process's channel to its parent (stdin open while the
+    // parent lives, stdout the result), so the config gets none of them: its prints are dropped.
+    private static Context newContext() {
+        return Context.newBuilder("python")
+                .allowAllAccess(false)
+                .allowIO(IOAccess.NONE)
+                .allowHostAccess(HostAccess.NONE)
+                .allowHostClassLookup(name -> false)
+                .allowCreateProcess(false)
+                .allowCreateThread(false)
+                .allowNativeAccess(false)
+                .allowPolyglotAccess(PolyglotAccess.NONE)
+                .allowEnvironmentAccess(EnvironmentAccess.NONE)
+                .in(InputStream.nullInputStream())
+                .out(OutputStream.nullOutputStream())
+                .err(OutputStream.nullOutputStream())
+                .option("engine.WarnInterpreterOnly", "false")
+                .build();
+    }
+
+    private static String problem(PolyglotException e) {
+        if (e.isExit()) {
+            return "the config exited (status " + e.getExitStatus() + ") instead of returning from get_config()";
+        }
+        String location = e.getSourceLocation() != null && e.getSourceLocation().getSource() != null
+                ? " (line " + e.getSourceLocation().getStartLine() + ")"
+                : "";
+        return "Python error: " + e.getMessage() + location;
+    }
+
+    private static String pythonList(Set<String> names) {
+        return names.stream().sorted().map(n -> "'" + n + "'").reduce((a, b) -> a + ", " + b).map(s -> "[" + s + "]").orElse("[]");
+    }
+}
