@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.Set;
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.EnvironmentAccess;
@@ -23,20 +24,35 @@ import org.graalvm.polyglot.io.IOAccess;
  * it ({@link PythonConfigMain}) is the one that is limited.
  */
 final class ConfigSandbox {
-    // Runs a config's source in a fresh namespace whose __import__ only admits the allowed modules, then
-    // returns get_config() as JSON text (so only plain data ever crosses into Java).
+    // Runs a config's source in a namespace of its own and returns get_config() as JSON text (so only plain
+    // data ever crosses into Java). GraalPy ignores a custom __builtins__ in exec's globals, so the
+    // restrictions go into the builtins module itself, which this context alone uses: __import__ admits
+    // only the allowed modules and open, eval, exec and the like refuse, when called from the config's own
+    // code (its frames' globals are its namespace); the modules it imports keep using them (dataclasses
+    // and namedtuple build their methods with exec and eval).
     private static final String RUNNER = """
-            import builtins as _b, json as _json
+            import builtins as _b, json as _json, sys as _sys
+            _exec, _compile = exec, compile
             def _aim4j_run(source, filename, allowed):
+                ns = {'__name__': '__config__'}
+                def called_by_config():
+                    return _sys._getframe(2).f_globals is ns
                 real_import = _b.__import__
                 def guarded_import(name, globals=None, locals=None, fromlist=(), level=0):
-                    if level != 0 or name.split('.')[0] not in allowed:
+                    if called_by_config() and (level != 0 or name.split('.')[0] not in allowed):
                         raise ImportError("import of '" + name + "' is not allowed in a config file (allowed: " + ", ".join(sorted(allowed)) + ")")
                     return real_import(name, globals, locals, fromlist, level)
-                safe_builtins = {k: v for k, v in vars(_b).items() if k not in ('open', 'exec', 'eval', 'compile', 'input', 'breakpoint', '__import__', 'exit', 'quit', 'help')}
-                safe_builtins['__import__'] = guarded_import
-                ns = {'__name__': '__config__', '__builtins__': safe_builtins}
-                exec(compile(source, filename, 'exec'), ns)
+                def refused_to_config(name, real):
+                    def guarded(*args, **kwargs):
+                        if called_by_config():
+                            raise NameError("'" + name + "' is not available in a config file")
+                        return real(*args, **kwargs)
+                    return guarded
+                for name in ('open', 'exec', 'eval', 'compile', 'input', 'breakpoint', 'exit', 'quit', 'help'):
+                    if hasattr(_b, name):
+                        setattr(_b, name, refused_to_config(name, getattr(_b, name)))
+                _b.__import__ = guarded_import
+                _exec(_compile(source, filename, 'exec'), ns)
                 fn = ns.get('get_config')
                 if not callable(fn):
                     raise NameError('the file defines no get_config() function')
@@ -58,7 +74,7 @@ final class ConfigSandbox {
                 Value allowed = context.eval("python", "frozenset(" + pythonList(PythonConfigs.ALLOWED_IMPORTS) + ")");
                 return run.execute(code, file.getFileName().toString(), allowed).asString();
             } catch (PolyglotException e) {
-                throw new PythonConfigException(file, problem(e));
+                throw new PythonConfigException(file, problem(e, file.getFileName().toString()));
             }
         }
     }
@@ -91,14 +107,25 @@ final class ConfigSandbox {
                 .build();
     }
 
-    private static String problem(PolyglotException e) {
+    private static String problem(PolyglotException e, String fileName) {
         if (e.isExit()) {
             return "the config exited (status " + e.getExitStatus() + ") instead of returning from get_config()";
         }
-        String location = e.getSourceLocation() != null && e.getSourceLocation().getSource() != null
-                ? " (line " + e.getSourceLocation().getStartLine() + ")"
-                : "";
-        return "Python error: " + e.getMessage() + location;
+        return "Python error: " + e.getMessage() + lineInConfig(e, fileName).map(line -> " (line " + line + ")").orElse("");
+    }
+
+    // The innermost line of the config's own source in the Python traceback: the error may be raised
+    // deeper, in the runner or a module, and GraalPy's polyglot frames give a function's first line only.
+    private static Optional<Integer> lineInConfig(PolyglotException e, String fileName) {
+        Value error = e.getGuestObject();
+        Optional<Integer> line = Optional.empty();
+        for (Value tb = error != null && error.hasMember("__traceback__") ? error.getMember("__traceback__") : null;
+                tb != null && !tb.isNull(); tb = tb.getMember("tb_next")) {
+            if (tb.getMember("tb_frame").getMember("f_code").getMember("co_filename").asString().equals(fileName)) {
+                line = Optional.of(tb.getMember("tb_lineno").asInt());
+            }
+        }
+        return line;
     }
 
     private static String pythonList(Set<String> names) {
