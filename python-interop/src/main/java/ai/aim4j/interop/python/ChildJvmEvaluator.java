@@ -10,9 +10,9 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
+import java.util.stream.Collectors;
 
 /**
  * Evaluates a Python config in a child JVM ({@link PythonConfigMain}) with a capped heap and a time
@@ -83,8 +83,8 @@ final class ChildJvmEvaluator {
             case PythonConfigMain.EXIT_CONFIG_ERROR -> throw new PythonConfigException(file, oneLine(out));
             case EXIT_OUT_OF_MEMORY -> throw new PythonConfigException(file,
                     "the config exceeded the " + memoryLimitMb + " MB memory limit of its evaluation");
-            default -> throw new PythonConfigException(file, "its evaluation process failed with exit status " + status
-                    + lastLine(err).map(line -> " (" + line + ")").orElse(""));
+            default -> throw new PythonConfigException(file,
+                    "its evaluation process failed with exit status " + status + diagnostic(err + "\n" + out));
         };
     }
 
@@ -107,7 +107,12 @@ final class ChildJvmEvaluator {
         return text.strip().replaceAll("\\s*\\R\\s*", " ");
     }
 
-    private static Optional<String> lastLine(String text) {
-        return text.lines().map(String::strip).filter(line -> !line.isEmpty()).reduce((first, second) -> second);
+    // The first lines the child wrote say why it failed: the launcher (no main class, an uncaught exception)
+    // writes on stderr, HotSpot (a JVM that could not start) on stdout. Its notice of options taken from
+    // the environment is no part of the reason.
+    private static String diagnostic(String output) {
+        String lines = output.lines().map(String::strip).filter(line -> !line.isEmpty() && !line.startsWith("Picked up "))
+                .limit(3).collect(Collectors.joining("; "));
+        return lines.isEmpty() ? "" : " (" + lines + ")";
     }
 }
