@@ -30,7 +30,9 @@ final class ConfigSandbox {
     // restrictions go into the builtins module itself, which this context alone uses: __import__ admits
     // only the allowed modules and open, eval, exec and the like refuse, when called from the config's own
     // code (its frames' globals are its namespace); the modules it imports keep using them (dataclasses
-    // and namedtuple build their methods with exec and eval).
+    // and namedtuple build their methods with exec and eval). This guard makes plain mistakes fail with a
+    // clear message; it is not the boundary: code that works its way around it (through the modules
+    // GraalPy has loaded, say) still meets the context's denials below.
     private static final String RUNNER = """
             import builtins as _b, json as _json, sys as _sys
             _exec, _compile = exec, compile
