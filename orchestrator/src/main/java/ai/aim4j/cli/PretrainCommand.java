@@ -4,7 +4,6 @@ import ai.aim4j.run.ModelSpecs;
 import ai.aim4j.train.CheckpointStore;
 import ai.aim4j.train.PretrainEngine;
 import ai.aim4j.train.PretrainSettings;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -26,7 +25,6 @@ import picocli.CommandLine.Spec;
                 + " 0.9/0.95 with warmup + cosine). Settings come from --config (JSON or YAML) and flags; the effective ones are"
                 + " written to OUT/config.json, metrics to OUT/metrics.jsonl, checkpoints to OUT/checkpoints/.")
 final class PretrainCommand implements Callable<Integer> {
-    private static final ObjectMapper JSON = new ObjectMapper();
     /** Options that are not run settings. */
     private static final Set<String> NOT_SETTINGS = Set.of("--config", "--resume");
 
@@ -120,7 +118,7 @@ final class PretrainCommand implements Callable<Integer> {
         for (OptionSpec o : spec.commandLine().getParseResult().matchedOptions()) {
             String flag = o.longestName();
             if (!NOT_SETTINGS.contains(flag) && !o.usageHelp() && !o.versionHelp()) {
-                merged.set(flag.substring(2).replace('-', '_'), JSON.valueToTree(o.getValue()));
+                PretrainSettings.set(merged, flag.substring(2).replace('-', '_'), o.getValue());
             }
         }
         return PretrainSettings.from(merged);

@@ -70,7 +70,7 @@ public final class Report {
         }
         String names = counted.stream().map(Target::name).collect(Collectors.joining("; "));
         return (failed == 0 ? "PASS: the " + counted.size() + " quick-run targets hold (" : "FAIL: " + failed + " of the " + counted.size()
-                + " quick-run targets missed (") + names + "); the full-run targets below are shown for reference only";
+                + " quick-run targets missed (") + names + "); the full-run targets are shown for reference only";
     }
 
     private void findings(StringBuilder md) {

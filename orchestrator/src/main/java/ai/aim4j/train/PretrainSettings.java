@@ -105,6 +105,11 @@ public record PretrainSettings(
         }
     }
 
+    /** Sets one setting of merged values (a flag's value over the file's and the defaults). */
+    public static void set(ObjectNode merged, String key, Object value) {
+        merged.set(key, JSON.valueToTree(value));
+    }
+
     /** Builds the settings from merged values, checking them. */
     public static PretrainSettings from(ObjectNode merged) {
         PretrainSettings s;

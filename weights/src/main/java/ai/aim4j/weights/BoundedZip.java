@@ -128,6 +128,13 @@ final class BoundedZip implements AutoCloseable {
         return out;
     }
 
+    /** Checks every entry of a set against the file (sizes, bounds, no shared bytes) before any of them is read. */
+    void claimAll(List<ZipArchiveEntry> entries) throws IOException {
+        for (ZipArchiveEntry e : entries) {
+            claim(e);
+        }
+    }
+
     /** Checks what the entry declares against the file before anything is allocated for it. */
     private void claim(ZipArchiveEntry entry) throws IOException {
         String name = entry.getName();

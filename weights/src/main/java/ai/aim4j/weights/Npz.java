@@ -9,6 +9,7 @@ import java.lang.foreign.Arena;
 import java.nio.channels.Channels;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.SequencedMap;
 import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
@@ -28,10 +29,10 @@ public final class Npz {
         SequencedMap<String, HostTensor> arrays = new LinkedHashMap<>();
         try (Arena arena = Arena.ofConfined();
              BoundedZip zip = BoundedZip.open(file, arena, CheckpointFormatException::new, "a .npz archive")) {
-            for (ZipArchiveEntry e : zip.entries()) {
-                if (e.isDirectory() || !e.getName().endsWith(".npy")) {
-                    continue;
-                }
+            List<ZipArchiveEntry> npys = zip.entries().stream().filter(e -> !e.isDirectory() && e.getName().endsWith(".npy")).toList();
+            // Every array is checked against the file before the first is inflated: a hostile listing costs nothing.
+            zip.claimAll(npys);
+            for (ZipArchiveEntry e : npys) {
                 String name = e.getName().substring(0, e.getName().length() - 4);
                 arrays.put(name, Npy.parse(Path.of(file + ":" + e.getName()), zip.bytes(e)));
             }

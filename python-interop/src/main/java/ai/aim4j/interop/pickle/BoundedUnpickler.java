@@ -3,7 +3,9 @@ package ai.aim4j.interop.pickle;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.math.BigInteger;
+import java.util.Arrays;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +29,22 @@ abstract class BoundedUnpickler extends Unpickler {
      */
     static final int MAX_INT_DIGITS = 4300;
 
+    /**
+     * Items the machine's stack may hold. A state dict's pickle holds at most one batch of 1,000
+     * key-value pairs (pickle's batch size) and the pieces of one tensor at a time; a pickle that
+     * pushes more is building something else, and each item costs heap.
+     */
+    static final int MAX_STACK = 10_000;
+
+    /**
+     * How deep containers may nest. A state dict nests about four deep (a dict of rebuild calls whose
+     * arguments hold tuples of sizes), a whole training checkpoint a few more.
+     */
+    static final int MAX_DEPTH = 100;
+
     private final ByteArrayInputStream source;
+    /** The nesting depth of each container built so far that holds other containers (the rest are 1 deep). */
+    private final Map<Object, Integer> depths = new IdentityHashMap<>();
 
     BoundedUnpickler(byte[] pickle) {
         this.source = new ByteArrayInputStream(pickle);
@@ -40,7 +57,27 @@ abstract class BoundedUnpickler extends Unpickler {
 
     @Override
     protected Object dispatch(short opcode) throws PickleException, IOException {
+        if (stack.size() >= MAX_STACK) {
+            throw new PickleException("the pickle's stack grows past " + MAX_STACK + " items (a state dict's never does)");
+        }
         switch (opcode) {
+            case Opcodes.TUPLE, Opcodes.TUPLE1, Opcodes.TUPLE2, Opcodes.TUPLE3, Opcodes.LIST -> {
+                Object result = super.dispatch(opcode);
+                Object built = stack.peek();
+                nest(built, elements(built));
+                return result;
+            }
+            case Opcodes.APPEND -> {
+                Object value = stack.pop();
+                if (!(stack.peek() instanceof List<?>)) {
+                    throw new PickleException("APPEND without a list");
+                }
+                @SuppressWarnings("unchecked")
+                List<Object> list = (List<Object>) stack.peek();
+                list.add(value);
+                nest(list, List.of(value));
+                return NO_RETURN_VALUE;
+            }
             case Opcodes.SHORT_BINBYTES, Opcodes.SHORT_BINUNICODE, Opcodes.SHORT_BINSTRING, Opcodes.LONG1 -> checkDeclaredLength(opcode, 1);
             case Opcodes.BINBYTES, Opcodes.BINUNICODE, Opcodes.BINSTRING, Opcodes.LONG4 -> checkDeclaredLength(opcode, 4);
             case Opcodes.BINBYTES8, Opcodes.BINUNICODE8, Opcodes.BYTEARRAY8, Opcodes.FRAME -> checkDeclaredLength(opcode, 8);
@@ -48,7 +85,9 @@ abstract class BoundedUnpickler extends Unpickler {
             case Opcodes.SETITEM -> {
                 Object value = stack.pop();
                 Object key = stack.pop();
-                dictOnTop("SETITEM").put(hashable(key), value);
+                Map<Object, Object> dict = dictOnTop("SETITEM");
+                dict.put(hashable(key), value);
+                nest(dict, List.of(value));
                 return NO_RETURN_VALUE;
             }
             case Opcodes.EMPTY_DICT -> {
@@ -59,12 +98,16 @@ abstract class BoundedUnpickler extends Unpickler {
             case Opcodes.SETITEMS -> {
                 // Pyrolite gathers the items into a HashMap first, which loses their order.
                 List<Object> flat = stack.pop_all_since_marker();
-                putAll(dictOnTop("SETITEMS"), flat);
+                Map<Object, Object> dict = dictOnTop("SETITEMS");
+                putAll(dict, flat);
+                nest(dict, flat);
                 return NO_RETURN_VALUE;
             }
             case Opcodes.DICT -> {
                 Map<Object, Object> dict = new LinkedHashMap<>();
-                putAll(dict, stack.pop_all_since_marker());
+                List<Object> flat = stack.pop_all_since_marker();
+                putAll(dict, flat);
+                nest(dict, flat);
                 stack.add(dict);
                 return NO_RETURN_VALUE;
             }
@@ -92,6 +135,7 @@ abstract class BoundedUnpickler extends Unpickler {
                 @SuppressWarnings("unchecked")
                 List<Object> list = (List<Object>) stack.peek();
                 list.addAll(items);
+                nest(list, items);
                 return NO_RETURN_VALUE;
             }
             case Opcodes.POP_MARK -> {
@@ -153,6 +197,37 @@ abstract class BoundedUnpickler extends Unpickler {
             case Opcodes.FRAME -> "FRAME";
             default -> "opcode " + opcode;
         };
+    }
+
+    /**
+     * Records that {@code container} now holds {@code elements}, refusing nesting deeper than
+     * {@link #MAX_DEPTH} as soon as it is built (before anything could walk it recursively).
+     */
+    private void nest(Object container, List<?> elements) {
+        int deepest = 0;
+        for (Object e : elements) {
+            deepest = Math.max(deepest, depth(e));
+        }
+        if (deepest == 0) {
+            return;
+        }
+        int depth = Math.max(depth(container), deepest + 1);
+        if (depth > MAX_DEPTH) {
+            throw new PickleException("containers nest more than " + MAX_DEPTH + " deep (a state dict nests a few)");
+        }
+        depths.put(container, depth);
+    }
+
+    private int depth(Object o) {
+        if (o instanceof Object[] || o instanceof List<?> || o instanceof Map<?, ?> || o instanceof Set<?>) {
+            return depths.getOrDefault(o, 1);
+        }
+        return 0;
+    }
+
+    /** The elements of a tuple or list just built. */
+    private static List<?> elements(Object built) {
+        return built instanceof Object[] tuple ? Arrays.asList(tuple) : built instanceof List<?> list ? list : List.of();
     }
 
     private Map<Object, Object> dictOnTop(String opcode) {

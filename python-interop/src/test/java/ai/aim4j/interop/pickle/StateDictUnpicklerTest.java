@@ -96,27 +96,36 @@ class StateDictUnpicklerTest {
     }
 
     @Test
-    void refusesADeeplyNestedListKeyWithoutHashingIt() {
-        // Hashing a list nested 200,000 deep recurses once per level: far past any thread's stack.
+    void refusesAStackNoStateDictNeeds() {
+        // 200,000 lists pushed before nesting them into one key: refused at the stack's bound, after 10,000.
         byte[] pickle = new PickleBuilder().proto(4).op('}').repeat(']', 200_000).repeat('a', 199_999).integer(0).op('s').stop();
         MalformedPickleException e = assertThrows(MalformedPickleException.class, () -> StateDictUnpickler.load(pickle));
-        assertTrue(e.getMessage().contains("of type list"), e.getMessage());
+        assertTrue(e.getMessage().contains("stack grows past " + BoundedUnpickler.MAX_STACK), e.getMessage());
+    }
+
+    @Test
+    void refusesDeepNestingAsItIsBuilt() {
+        // One tuple wrapped 200,000 times keeps the stack at one item: refused by its depth, before any walk of it.
+        byte[] pickle = new PickleBuilder().proto(4).op(')').repeat(0x85, 200_000).stop();
+        MalformedPickleException e = assertThrows(MalformedPickleException.class, () -> StateDictUnpickler.load(pickle));
+        assertTrue(e.getMessage().contains("nest more than " + BoundedUnpickler.MAX_DEPTH + " deep"), e.getMessage());
     }
 
     @Test
     void manySmallAppendsAndPopMarksTakeLinearTime() throws MalformedPickleException {
-        // 100,000 one-item APPENDS onto one list, then 100,000 MARK + POP_MARK over a stack of 100,000
-        // items: Pyrolite trims the list or stack after each, which makes both quadratic (seconds).
+        // 100,000 one-item APPENDS onto one list, then 100,000 MARK + POP_MARK over a stack as deep as
+        // allowed: Pyrolite trims the list or stack after each, which makes both quadratic (seconds).
         int n = 100_000;
+        int deep = BoundedUnpickler.MAX_STACK - 10;
         PickleBuilder b = new PickleBuilder().proto(2).op(']');
         for (int i = 0; i < n; i++) {
             b.mark().integer(i).op('e');
         }
-        b.repeat('N', n);
+        b.repeat('N', deep);
         for (int i = 0; i < n; i++) {
             b.mark().op('1');
         }
-        byte[] pickle = b.repeat('0', n).stop();
+        byte[] pickle = b.repeat('0', deep).stop();
         List<?> list = (List<?>) assertTimeoutPreemptively(LINEAR, () -> StateDictUnpickler.load(pickle));
         assertEquals(n, list.size());
         assertEquals(n - 1, list.getLast());
