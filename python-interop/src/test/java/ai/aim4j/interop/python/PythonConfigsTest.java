@@ -50,14 +50,6 @@ class PythonConfigsTest {
     }
 
     @Test
-    void evaluatesEachFileInAFreshEnvironment() throws IOException {
-        Path first = config("import json\njson.left_by_first = 42\ndef get_config():\n    return {'first': True}\n");
-        Path second = config("import json\ndef get_config():\n    return {'sees_first': hasattr(json, 'left_by_first')}\n");
-        assertEquals("{\"first\": true}", PythonConfigs.evaluateToJson(first));
-        assertEquals("{\"sees_first\": false}", PythonConfigs.evaluateToJson(second));
-    }
-
-    @Test
     void stopsAConfigThatAllocatesWithoutBoundAtTheMemoryCapAndSparesTheCaller() throws IOException {
         Path f = config("x = []\nwhile True:\n    x.append('a' * 10**6)\n");
         List<MemoryPoolMXBean> heap = ManagementFactory.getMemoryPoolMXBeans().stream()
