@@ -1,0 +1,50 @@
+package ai.aim4j.dist;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The collective operations data-parallel work needs, over the processes of one job (ranks). The
+ * engines see only this interface; {@link SingleProcess} is the world of one, {@link OpenMpi} the
+ * one engine behind it today (a GPU build adds NCCL behind the same calls). Every rank must make
+ * the same calls in the same order.
+ */
+public interface Collectives extends AutoCloseable {
+    /** This process's rank, {@code 0 <= rank < world}. */
+    int rank();
+
+    /** Processes in the job. */
+    int world();
+
+    /** This process's rank among those on its machine. */
+    int localRank();
+
+    /** Whether this rank writes the job's files and prints its progress. */
+    default boolean isLead() {
+        return rank() == 0;
+    }
+
+    /** Sums float32 values in native memory over all ranks, in place: every rank ends with the same sums. */
+    void allReduceFloats(MemorySegment values);
+
+    /** Sums doubles over all ranks, in place. */
+    void allReduceDoubles(double[] values);
+
+    /** Sums longs over all ranks, in place. */
+    void allReduceLongs(long[] values);
+
+    /** Every rank's value, by rank. */
+    long[] allGather(long value);
+
+    /** Every rank's bytes, by rank, on every rank (lengths may differ). */
+    byte[][] allGather(byte[] bytes);
+
+    /** Waits until every rank has arrived. */
+    void barrier();
+
+    /** Ends the whole job with {@code code}; does not return. */
+    void abort(int code);
+
+    /** Leaves the job (the last call of a rank). */
+    @Override
+    void close();
+}

@@ -1,0 +1,67 @@
+package ai.aim4j.dist;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The {@code mpirun} command line that starts a program on several processes the way aim4j's ranks
+ * need: no binding to one core each ({@code --bind-to none}: a rank runs its own threads), on one
+ * machine as many ranks as asked (ranks are not bound to cores) with shared memory between them, {@code UCX_ERROR_SIGNALS} empty (UCX would otherwise take
+ * over the signals the JVM relies on), each rank's thread count, and root allowed where the job runs
+ * as root (containers).
+ */
+public final class MpiRun {
+    /** The launcher of Open MPI, as Debian's {@code openmpi-bin} installs it. */
+    public static final String MPIRUN = "mpirun";
+
+    private MpiRun() {}
+
+    /**
+     * @param hosts          {@code host:slots} entries; empty for this machine only
+     * @param threadsPerRank threads each rank's engine uses; 0 leaves the default
+     */
+    public static List<String> command(int processes, List<String> hosts, int threadsPerRank, List<String> program) {
+        if (processes < 1) {
+            throw new IllegalArgumentException("--nproc must be at least 1");
+        }
+        List<String> cmd = new ArrayList<>(List.of(MPIRUN, "-np", Integer.toString(processes), "--bind-to", "none"));
+        if (isRoot()) {
+            cmd.add("--allow-run-as-root");
+        }
+        if (hosts.isEmpty()) {
+            // One machine: as many ranks as asked whatever its cores, shared memory between them, no network transport.
+            cmd.addAll(List.of("--oversubscribe", "--mca", "btl", "self,vader"));
+        } else {
+            cmd.addAll(List.of("--host", String.join(",", hosts)));
+        }
+        cmd.addAll(List.of("-x", "UCX_ERROR_SIGNALS="));
+        if (threadsPerRank > 0) {
+            cmd.addAll(List.of("-x", "OMP_NUM_THREADS=" + threadsPerRank, "-x", "MKL_NUM_THREADS=" + threadsPerRank));
+        }
+        cmd.addAll(program);
+        return cmd;
+    }
+
+    /** Whether Open MPI's launcher is on the path. */
+    public static boolean installed() {
+        String path = System.getenv().getOrDefault("PATH", "");
+        for (String dir : path.split(":")) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, MPIRUN))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The environment a rank's process needs besides what {@code -x} passes (set on the launcher itself). */
+    public static Map<String, String> environment() {
+        return Map.of("UCX_ERROR_SIGNALS", "");
+    }
+
+    private static boolean isRoot() {
+        return "root".equals(System.getProperty("user.name"));
+    }
+}

@@ -1,0 +1,40 @@
+package ai.aim4j.dist;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/** Run by every rank of {@link OpenMpiTest}'s job: each collective on rank-dependent values, the results printed. */
+public final class CollectivesCheck {
+    private CollectivesCheck() {}
+
+    public static void main(String[] args) {
+        try (Collectives c = Jobs.join(); Arena arena = Arena.ofConfined()) {
+            int r = c.rank();
+            // 3e6 floats: more than one network packet, and an odd size.
+            MemorySegment floats = arena.allocate(ValueLayout.JAVA_FLOAT, 3_000_001);
+            for (long i = 0; i < floats.byteSize() / 4; i++) {
+                floats.setAtIndex(ValueLayout.JAVA_FLOAT, i, r + i % 7);
+            }
+            c.allReduceFloats(floats);
+            double[] d = {r, 0.5};
+            c.allReduceDoubles(d);
+            long[] l = {r, 1L << 40};
+            c.allReduceLongs(l);
+            long[] gathered = c.allGather(10L * r);
+            byte[][] texts = c.allGather(("rank " + r + "!".repeat(r)).getBytes(StandardCharsets.UTF_8));
+            c.barrier();
+            StringBuilder out = new StringBuilder("rank " + r + " of " + c.world() + " local " + c.localRank());
+            out.append(" floats ").append(floats.getAtIndex(ValueLayout.JAVA_FLOAT, 0)).append(',')
+                    .append(floats.getAtIndex(ValueLayout.JAVA_FLOAT, 3_000_000));
+            out.append(" doubles ").append(Arrays.toString(d)).append(" longs ").append(Arrays.toString(l));
+            out.append(" gathered ").append(Arrays.toString(gathered)).append(" texts");
+            for (byte[] t : texts) {
+                out.append(' ').append(new String(t, StandardCharsets.UTF_8));
+            }
+            System.out.println(out);
+        }
+    }
+}
