@@ -1,5 +1,6 @@
 package ai.aim4j.arrow;
 
+
 import ai.aim4j.arrow.ShardSchema.Encoding;
 import ai.aim4j.arrow.transform.Image;
 import ai.aim4j.arrow.transform.ImageDecoder;
@@ -31,7 +32,7 @@ import java.util.function.Consumer;
  */
 public final class BatchLoader implements AutoCloseable {
     private final ShardSet data;
-    private final Sampler.Iterator order;
+    private final SampleStream order;
     private final int batchSize;
     private final Transform transform;
     private final long seed;
@@ -54,11 +55,17 @@ public final class BatchLoader implements AutoCloseable {
      */
     public BatchLoader(ShardSet data, Sampler sampler, Sampler.Cursor start, int batchSize, Transform transform, long seed,
                        int threads, int prefetch, boolean strict, Consumer<String> warn) {
+        this(data, sampler.iterator(start), batchSize, transform, seed, threads, prefetch, strict, warn);
+    }
+
+    /** As above, over any stream of samples (a rank's share of the global stream, say). */
+    public BatchLoader(ShardSet data, SampleStream order, int batchSize, Transform transform, long seed, int threads, int prefetch,
+                       boolean strict, Consumer<String> warn) {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch size must be positive");
         }
         this.data = data;
-        this.order = sampler.iterator(start);
+        this.order = order;
         this.batchSize = batchSize;
         this.transform = transform;
         this.seed = seed;
@@ -113,7 +120,7 @@ public final class BatchLoader implements AutoCloseable {
         int[] idx = new int[size];
         long[] epochs = new long[size];
         for (int i = 0; i < size; i++) {
-            epochs[i] = order.cursor().epoch();
+            epochs[i] = order.nextEpoch();
             idx[i] = order.next();
         }
         return new Plan(idx, epochs, order.cursor());

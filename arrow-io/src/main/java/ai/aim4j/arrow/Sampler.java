@@ -72,8 +72,67 @@ public final class Sampler {
         return new Iterator(start);
     }
 
+    /**
+     * This rank's share of the global stream, the epochs' permutations one after the other: from the
+     * global position {@code start}, rank {@code r} takes positions {@code start + r},
+     * {@code start + r + W}, ... So every {@code W} consecutive samples of the stream go one to each
+     * rank, a global batch is the same samples whatever the world size, and the cursor after whole
+     * rounds is one global position that any world size can resume from. With one rank it is
+     * {@link #iterator}.
+     */
+    public Strided strided(Cursor start) {
+        return new Strided(start);
+    }
+
+    /** See {@link #strided}; {@link #cursor()} is global, and the same on every rank after whole rounds. */
+    public final class Strided implements SampleStream {
+        private final long first;
+        private long taken;
+        private long cachedEpoch = -1;
+        private int[] permutation;
+
+        private Strided(Cursor start) {
+            if (start.position() < 0 || start.position() > size) {
+                throw new IllegalArgumentException("cursor position " + start.position() + " is outside the epoch of " + size);
+            }
+            this.first = Math.addExact(Math.multiplyExact(start.epoch(), size), start.position());
+        }
+
+        private long nextGlobal() {
+            return first + rank + taken * world;
+        }
+
+        @Override
+        public boolean hasNext() {
+            return true;
+        }
+
+        @Override
+        public long nextEpoch() {
+            return nextGlobal() / size;
+        }
+
+        @Override
+        public int next() {
+            long g = nextGlobal();
+            long epoch = g / size;
+            if (epoch != cachedEpoch) {
+                permutation = permutation(size, seed, epoch);
+                cachedEpoch = epoch;
+            }
+            taken++;
+            return permutation[(int) (g % size)];
+        }
+
+        @Override
+        public Cursor cursor() {
+            long g = first + taken * world;
+            return new Cursor(g / size, g % size);
+        }
+    }
+
     /** Yields dataset indices; {@link #cursor()} is where it stands (saved in checkpoints). */
-    public final class Iterator {
+    public final class Iterator implements SampleStream {
         private long epoch;
         private long position;
         private int[] order;
@@ -86,12 +145,17 @@ public final class Sampler {
             this.position = start.position();
         }
 
-        /** Whether this rank has samples at all (a rank of a world larger than the dataset may have none). */
+        @Override
         public boolean hasNext() {
             return perEpoch() > 0;
         }
 
-        /** The next dataset index. */
+        @Override
+        public long nextEpoch() {
+            return cursor().epoch();
+        }
+
+        @Override
         public int next() {
             if (perEpoch() == 0) {
                 throw new NoSuchElementException("rank " + rank + " of " + world + " has no samples of a dataset of " + size);
@@ -107,7 +171,7 @@ public final class Sampler {
             return order[(int) position++];
         }
 
-        /** The cursor of the next sample. */
+        @Override
         public Cursor cursor() {
             return position == perEpoch() ? new Cursor(epoch + 1, 0) : new Cursor(epoch, position);
         }

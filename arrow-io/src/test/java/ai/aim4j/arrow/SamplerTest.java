@@ -67,6 +67,72 @@ class SamplerTest {
     }
 
     @Test
+    void oneRankOfTheStridedStreamIsTheIterator() {
+        Sampler s = new Sampler(37, 5, 0, 1);
+        Sampler.Iterator it = s.iterator(new Sampler.Cursor(2, 11));
+        Sampler.Strided strided = s.strided(new Sampler.Cursor(2, 11));
+        for (int i = 0; i < 200; i++) {
+            assertEquals(it.nextEpoch(), strided.nextEpoch(), "epoch of sample " + i);
+            assertEquals(it.next(), strided.next(), "sample " + i);
+            assertEquals(it.cursor(), strided.cursor(), "cursor after sample " + i);
+        }
+    }
+
+    @Test
+    void ranksOfTheStridedStreamTakeConsecutiveGlobalSamplesInTurn() {
+        long size = 23;
+        int[] global = new int[200];
+        long[] globalEpochs = new long[200];
+        Sampler.Strided one = new Sampler(size, 3, 0, 1).strided(new Sampler.Cursor(0, 4));
+        for (int i = 0; i < global.length; i++) {
+            globalEpochs[i] = one.nextEpoch();
+            global[i] = one.next();
+        }
+        for (int world : new int[] {2, 3, 5}) {
+            Sampler.Strided[] ranks = new Sampler.Strided[world];
+            for (int r = 0; r < world; r++) {
+                ranks[r] = new Sampler(size, 3, r, world).strided(new Sampler.Cursor(0, 4));
+            }
+            for (int round = 0; round < global.length / world; round++) {
+                for (int r = 0; r < world; r++) {
+                    int g = round * world + r;
+                    assertEquals(globalEpochs[g], ranks[r].nextEpoch(), "world " + world + " global sample " + g);
+                    assertEquals(global[g], ranks[r].next(), "world " + world + " global sample " + g);
+                }
+                Sampler.Cursor after = ranks[0].cursor();
+                for (int r = 1; r < world; r++) {
+                    assertEquals(after, ranks[r].cursor(), "every rank names one global cursor after a round");
+                }
+                long position = 4 + (round + 1L) * world;
+                assertEquals(new Sampler.Cursor(position / size, position % size), after);
+            }
+        }
+    }
+
+    @Test
+    void aStridedCursorResumesExactlyAtAnyWorldSize() {
+        long size = 29;
+        Sampler.Strided straight = new Sampler(size, 8, 0, 1).strided(new Sampler.Cursor(0, 0));
+        int[] expected = new int[240];
+        for (int i = 0; i < expected.length; i++) {
+            expected[i] = straight.next();
+        }
+        // Two ranks for 30 rounds, then three ranks from the saved cursor: the samples continue the one stream.
+        Sampler.Strided[] two = {new Sampler(size, 8, 0, 2).strided(new Sampler.Cursor(0, 0)),
+                new Sampler(size, 8, 1, 2).strided(new Sampler.Cursor(0, 0))};
+        for (int g = 0; g < 60; g++) {
+            assertEquals(expected[g], two[g % 2].next());
+        }
+        Sampler.Cursor saved = two[1].cursor();
+        for (int r = 0; r < 3; r++) {
+            Sampler.Strided resumed = new Sampler(size, 8, r, 3).strided(saved);
+            for (int g = 60 + r; g < expected.length; g += 3) {
+                assertEquals(expected[g], resumed.next(), "rank " + r + " of 3, global sample " + g);
+            }
+        }
+    }
+
+    @Test
     void aRankWithoutSamplesIsValid() {
         Sampler empty = new Sampler(2, 0, 2, 3);
         assertEquals(0, empty.perEpoch());

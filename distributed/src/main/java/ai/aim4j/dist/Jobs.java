@@ -1,5 +1,6 @@
 package ai.aim4j.dist;
 
+
 import java.util.Map;
 
 /**
@@ -21,13 +22,32 @@ public final class Jobs {
         if (env.containsKey("OMPI_COMM_WORLD_SIZE") || env.containsKey("PMIX_RANK")) {
             return OpenMpi.join(localRank(env));
         }
-        String worldSize = env.getOrDefault("WORLD_SIZE", env.getOrDefault("SLURM_NTASKS", "1"));
-        if (!worldSize.strip().equals("1")) {
-            throw new IllegalStateException("this process is one of " + worldSize + " ranks (" + (env.containsKey("WORLD_SIZE")
+        int world = declaredWorld(env);
+        if (world != 1) {
+            throw new IllegalStateException("this process is one of " + world + " ranks (" + (env.containsKey("WORLD_SIZE")
                     ? "RANK and WORLD_SIZE are set, as torchrun does" : "Slurm started several tasks") + ") but no MPI launcher"
                     + " started it: aim4j needs one (aim4j launch --nproc N ..., mpirun -np N ./aim4j ..., or srun --mpi=pmix)");
         }
         return SingleProcess.INSTANCE;
+    }
+
+    /** Ranks the launcher says this process's job has (1 when none says), without joining it. */
+    public static int declaredWorld() {
+        return declaredWorld(System.getenv());
+    }
+
+    static int declaredWorld(Map<String, String> env) {
+        for (String key : new String[] {"OMPI_COMM_WORLD_SIZE", "WORLD_SIZE", "SLURM_NTASKS"}) {
+            String v = env.get(key);
+            if (v != null) {
+                try {
+                    return Integer.parseInt(v.strip());
+                } catch (NumberFormatException e) {
+                    throw new IllegalStateException(key + "=" + v + " is not a number of processes");
+                }
+            }
+        }
+        return 1;
     }
 
     /** The rank on this machine, as the launcher tells it. */

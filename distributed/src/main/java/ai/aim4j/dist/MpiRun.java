@@ -4,14 +4,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The {@code mpirun} command line that starts a program on several processes the way aim4j's ranks
  * need: no binding to one core each ({@code --bind-to none}: a rank runs its own threads), on one
- * machine as many ranks as asked (ranks are not bound to cores) with shared memory between them, {@code UCX_ERROR_SIGNALS} empty (UCX would otherwise take
- * over the signals the JVM relies on), each rank's thread count, and root allowed where the job runs
- * as root (containers).
+ * machine as many ranks as asked, with shared memory between them; {@code UCX_ERROR_SIGNALS} empty
+ * (UCX would otherwise take over the signals the JVM relies on); each rank's thread count; and root
+ * allowed where the job runs as root (containers).
  */
 public final class MpiRun {
     /** The launcher of Open MPI, as Debian's {@code openmpi-bin} installs it. */
@@ -27,7 +26,8 @@ public final class MpiRun {
         if (processes < 1) {
             throw new IllegalArgumentException("--nproc must be at least 1");
         }
-        List<String> cmd = new ArrayList<>(List.of(MPIRUN, "-np", Integer.toString(processes), "--bind-to", "none"));
+        // --quiet: a failing rank reports itself in one line; mpirun's own multi-line notices would bury it.
+        List<String> cmd = new ArrayList<>(List.of(MPIRUN, "-np", Integer.toString(processes), "--bind-to", "none", "--quiet"));
         if (isRoot()) {
             cmd.add("--allow-run-as-root");
         }
@@ -54,11 +54,6 @@ public final class MpiRun {
             }
         }
         return false;
-    }
-
-    /** The environment a rank's process needs besides what {@code -x} passes (set on the launcher itself). */
-    public static Map<String, String> environment() {
-        return Map.of("UCX_ERROR_SIGNALS", "");
     }
 
     private static boolean isRoot() {

@@ -1,5 +1,6 @@
 package ai.aim4j.bench;
 
+import ai.aim4j.dist.SingleProcess;
 import ai.aim4j.model.AimPretraining;
 import ai.aim4j.model.PrefixCausalMask;
 import ai.aim4j.model.config.AimConfig;
@@ -86,7 +87,7 @@ public final class TrainBench {
         double step;
         try (AimPretraining model = AimPretraining.initialize(c, 0, DataType.FLOAT32);
              AdamW opt = new AdamW(model.trainableParameters(), AdamW.Hyper.RECIPE, new DecayGroups(DecayGroups.RECIPE_EXCLUDES))) {
-            TrainStep trainStep = new TrainStep(model, opt);
+            TrainStep trainStep = new TrainStep(model, opt, SingleProcess.INSTANCE);
             var t = c.trunk();
             int n = t.numPatches();
             ByteBuffer pixels = ByteBuffer.allocateDirect(batch * t.channels() * t.imgSize()[0] * t.imgSize()[1] * 4).order(ByteOrder.nativeOrder());

@@ -1,5 +1,7 @@
 package ai.aim4j.cli;
 
+import ai.aim4j.dist.Jobs;
+import ai.aim4j.dist.SharedFailure;
 import java.io.PrintWriter;
 import java.nio.file.NoSuchFileException;
 import picocli.CommandLine.Command;
@@ -9,7 +11,7 @@ import picocli.CommandLine;
 @Command(name = "aim4j", mixinStandardHelpOptions = true, version = "aim4j " + Main.VERSION,
         description = "Autoregressive Image Models (AIM) on the JVM, checked against the official numerics.",
         subcommands = {DemoCommand.class, ReproduceCommand.class, ShardCommand.class, PretrainCommand.class, ProbeCommand.class, EvalCommand.class, DataCommand.class, InspectCommand.class, ConvertCommand.class, ParityCommand.class, InitCommand.class,
-                FeaturesCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+                FeaturesCommand.class, BenchCommand.class, LaunchCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     /** The project's version, as the launcher and reports show it. */
     public static final String VERSION = "0.1.0";
@@ -22,6 +24,23 @@ public final class Main {
     public static int run(String... args) {
         CommandLine cli = new CommandLine(new Main());
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> fail(commandLine.getErr(), ex));
+        // Everything after launch's own options is the command it runs, options included.
+        cli.getSubcommands().get("launch").setStopAtPositional(true);
+        cli.setExecutionStrategy(parsed -> {
+            String name = parsed.subcommand() == null ? null : parsed.subcommand().commandSpec().name();
+            if (name != null && !LaunchCommand.DISTRIBUTED.contains(name)) {
+                try {
+                    int world = Jobs.declaredWorld();
+                    if (world > 1) {
+                        throw new IllegalStateException("aim4j " + name + " runs as one process, not as one of " + world
+                                + " ranks; the commands that run on several are " + String.join(", ", LaunchCommand.DISTRIBUTED.stream().sorted().toList()));
+                    }
+                } catch (IllegalStateException e) {
+                    return fail(cli.getErr(), e);
+                }
+            }
+            return new CommandLine.RunLast().execute(parsed);
+        });
         try {
             return cli.execute(args);
         } catch (Error e) {
@@ -30,7 +49,8 @@ public final class Main {
         }
     }
 
-    private static int fail(PrintWriter err, Throwable ex) {
+    /** Reports a failure in one line (with its stack trace when {@code AIM4J_DEBUG} is set); returns the exit code 1. */
+    static int fail(PrintWriter err, Throwable ex) {
         err.println("aim4j: error: " + describe(ex));
         if (System.getenv("AIM4J_DEBUG") != null) {
             ex.printStackTrace(err);
@@ -39,7 +59,11 @@ public final class Main {
         return 1;
     }
 
-    private static String describe(Throwable ex) {
+    /** The one line that reports a failure. */
+    static String describe(Throwable ex) {
+        if (ex instanceof SharedFailure && ex.getCause() != null) {
+            return describe(ex.getCause());
+        }
         String msg = ex.getMessage();
         if (msg == null || msg.isBlank()) {
             msg = ex.getClass().getSimpleName();

@@ -103,6 +103,9 @@ final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--keep-checkpoints", description = "checkpoints kept (default 3)")
     Integer keepCheckpoints;
 
+    @Option(names = "--param-check-every", description = "steps between checks that every rank holds the same parameters (default 10)")
+    Long paramCheckEvery;
+
     @Option(names = "--skip-nonfinite", description = "skip steps whose loss or gradients are not finite instead of stopping")
     Boolean skipNonfinite;
 
@@ -127,12 +130,16 @@ final class PretrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PretrainSettings s = settings();
-        CheckpointStore.Checkpoint last;
-        try (Progress p = new Progress()) {
-            last = new PretrainEngine(s, ModelSpecs.pretraining(s.model()), line -> System.err.println("aim4j: " + line))
-                    .run(PretrainEngine.Resume.parse(resume), p);
-        }
-        System.out.println("done: " + s.out() + " (last checkpoint " + (last == null ? "none" : last.dir()) + ")");
-        return 0;
+        return Ranks.run(comm -> {
+            CheckpointStore.Checkpoint last;
+            try (Progress p = new Progress()) {
+                last = new PretrainEngine(s, ModelSpecs.pretraining(s.model()), comm, line -> System.err.println("aim4j: " + line))
+                        .run(PretrainEngine.Resume.parse(resume), p);
+            }
+            if (comm.isLead()) {
+                System.out.println("done: " + s.out() + " (last checkpoint " + (last == null ? "none" : last.dir()) + ")");
+            }
+            return 0;
+        });
     }
 }

@@ -3,6 +3,7 @@ package ai.aim4j.reproduce;
 import ai.aim4j.arrow.Manifest;
 import ai.aim4j.data.ShardSettings;
 import ai.aim4j.data.Sharding;
+import ai.aim4j.dist.SingleProcess;
 import ai.aim4j.files.AtomicFiles;
 import ai.aim4j.model.Aim;
 import ai.aim4j.model.config.PretrainConfig;
@@ -149,7 +150,7 @@ public final class Reproduction {
         long params = new Aim(model.trunk(), false).parameterCount();
         return results.once("pretrain-" + name, Results.Run.class, () -> {
             log.printf("aim4j: pre-training %s (%,d trunk parameters), %d steps%n", name, params, plan.steps());
-            new PretrainEngine(settings, model, line -> log.println("aim4j: " + line)).run(PretrainEngine.Resume.AUTO, ProgressListener.NONE);
+            new PretrainEngine(settings, model, SingleProcess.INSTANCE, line -> log.println("aim4j: " + line)).run(PretrainEngine.Resume.AUTO, ProgressListener.NONE);
             List<MetricsLog.Step> metrics = new MetricsLog(run.resolve("metrics.jsonl")).read();
             Map<Long, MetricsLog.Step> byStep = metrics.stream().collect(Collectors.toMap(MetricsLog.Step::step, Function.identity()));
             List<Results.Checkpoint> cps = new ArrayList<>();

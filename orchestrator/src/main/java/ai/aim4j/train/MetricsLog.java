@@ -34,6 +34,9 @@ public final class MetricsLog {
      * @param liveNdarrays NDArrays alive in the process (a leak check)
      * @param valLoss      the validation loss when the step validated, else null
      * @param elapsedS     the run's seconds so far, carried across resumes
+     * @param world        ranks training together
+     * @param allreduceS   seconds the step spent summing gradients over the ranks
+     * @param allreduceBytes bytes of gradient each rank summed in the step
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Step(@JsonProperty("step") long step, @JsonProperty("loss") double loss, @JsonProperty("lr") double lr,
@@ -41,7 +44,9 @@ public final class MetricsLog {
                        @JsonProperty("images_per_s") double imagesPerS, @JsonProperty("tokens_per_s") double tokensPerS,
                        @JsonProperty("skipped_steps") long skippedSteps, @JsonProperty("epoch") long epoch,
                        @JsonProperty("rss_mb") long rssMb, @JsonProperty("live_ndarrays") int liveNdarrays,
-                       @JsonProperty("val_loss") Double valLoss, @JsonProperty("elapsed_s") double elapsedS) {}
+                       @JsonProperty("val_loss") Double valLoss, @JsonProperty("elapsed_s") double elapsedS,
+                       @JsonProperty("world") int world, @JsonProperty("allreduce_s") double allreduceS,
+                       @JsonProperty("allreduce_bytes") long allreduceBytes) {}
 
     public MetricsLog(Path file) {
         this.file = file;

@@ -7,6 +7,9 @@ import ai.aim4j.arrow.ShardSet;
 import ai.aim4j.arrow.transform.Transform;
 import ai.aim4j.data.BatchTensors;
 import ai.aim4j.data.ModelInput;
+import ai.aim4j.dist.Collectives;
+import ai.aim4j.dist.LeadDecision;
+import ai.aim4j.dist.SharedFailure;
 import ai.aim4j.files.AtomicFiles;
 import ai.aim4j.model.AimPretraining;
 import ai.aim4j.model.PrefixCausalMask;
@@ -34,6 +37,12 @@ import java.util.function.Consumer;
  * clipping, AdamW on the recipe's schedule, metrics, validation and checkpoints. Everything random
  * is a function of {@code (seed, epoch, sample id)} and the sampler cursor is checkpointed, so a run
  * resumed from any checkpoint ends with the same parameters, bit for bit, as one never interrupted.
+ *
+ * <p>Over several ranks it is data-parallel: the sampler's global stream is dealt out one sample to
+ * each rank in turn, so a global batch is the same images whatever the world size; the gradients
+ * are summed over the ranks and every rank applies the same update; the lead rank writes the
+ * config, metrics and checkpoints and shows progress. The checkpointed cursor is a global position,
+ * so a run resumes exactly at any world size.
  */
 public final class PretrainEngine {
     /** Seed of the validation prefixes: fixed, so every run and checkpoint is scored on the same task. */
@@ -41,10 +50,14 @@ public final class PretrainEngine {
 
     private final PretrainSettings s;
     private final PretrainConfig config;
+    private final Collectives comm;
+    /** Messages of the run, reported by the lead. */
     private final Consumer<String> log;
+    /** Messages of this rank's own (an undecodable sample in its share), reported by every rank. */
+    private final Consumer<String> warn;
 
-    /** Raised when a loss or gradient is not finite and skipping was not asked for. */
-    public static final class NonFiniteException extends RuntimeException {
+    /** Raised (on every rank alike) when a loss or gradient is not finite and skipping was not asked for. */
+    public static final class NonFiniteException extends SharedFailure {
         private static final long serialVersionUID = 1L;
 
         NonFiniteException(String message) {
@@ -74,14 +87,31 @@ public final class PretrainEngine {
         }
     }
 
-    public PretrainEngine(PretrainSettings settings, PretrainConfig config, Consumer<String> log) {
+    /**
+     * @param comm the job's ranks ({@link ai.aim4j.dist.SingleProcess} for one process)
+     * @param log  where messages go; the lead's run messages, every rank's own warnings
+     */
+    public PretrainEngine(PretrainSettings settings, PretrainConfig config, Collectives comm, Consumer<String> log) {
         this.s = settings;
         this.config = config;
-        this.log = log;
+        this.comm = comm;
+        this.log = comm.isLead() ? log : line -> { };
+        this.warn = comm.world() == 1 ? log : line -> log.accept("rank " + comm.rank() + ": " + line);
+    }
+
+    /** Images each rank puts through the model at a time: the global batch split over ranks and accumulation steps. */
+    private int microBatch() {
+        int parts = comm.world() * s.gradAccum();
+        if (s.batchSize() % parts != 0) {
+            throw new SharedFailure("--batch-size " + s.batchSize() + " does not split over " + comm.world() + " rank(s) x --grad-accum "
+                    + s.gradAccum() + ": the global batch must be a multiple of " + parts);
+        }
+        return s.batchSize() / parts;
     }
 
     /** Runs to the last step from where {@code resume} says; returns the last checkpoint. */
     public CheckpointStore.Checkpoint run(Resume resume, ProgressListener progress) throws IOException {
+        int micro = microBatch();
         Path out = Path.of(s.out());
         Files.createDirectories(out);
         CheckpointStore store = new CheckpointStore(out, s.keepCheckpoints());
@@ -89,25 +119,32 @@ public final class PretrainEngine {
         try (ShardSet data = ShardSet.open(Path.of(s.data()));
              ShardSet val = s.valData() == null ? null : ShardSet.open(Path.of(s.valData()))) {
             long total = s.steps() != null ? s.steps() : (long) Math.ceil(s.epochs() * data.size() / s.batchSize());
-            writeEffectiveConfig(out, total);
-            Path from = resumePoint(resume, store);
+            String chosen = LeadDecision.share(comm, () -> {
+                writeEffectiveConfig(out, total);
+                Path point = resumePoint(resume, store);
+                return point == null ? "" : point.toString();
+            });
+            Path from = chosen.isEmpty() ? null : Path.of(chosen);
             CheckpointStore.Loaded loaded = from == null ? null : CheckpointStore.load(from);
             try {
                 long step = loaded == null ? 0 : loaded.state().step();
                 Sampler.Cursor cursor = loaded == null ? new Sampler.Cursor(0, 0) : loaded.state().cursor();
                 if (loaded != null) {
-                    log.accept("resuming from " + from + " (step " + step + ")");
+                    log.accept("resuming from " + from + " (step " + step + ")" + (comm.world() > 1 ? " on " + comm.world() + " ranks" : ""));
                 }
-                // Lines past the starting step come from a run that died after it (or before its first checkpoint).
-                metrics.truncateAfter(step);
+                if (comm.isLead()) {
+                    // Lines past the starting step come from a run that died after it (or before its first checkpoint).
+                    metrics.truncateAfter(step);
+                }
                 try (AimPretraining model = loaded == null ? AimPretraining.initialize(config, s.seed(), DataType.FLOAT32)
                         : AimPretraining.create(config, L3mNames.fromL3m(loaded.model().tensors()), DataType.FLOAT32, from.toString());
                      AdamW opt = new AdamW(model.trainableParameters(), new AdamW.Hyper(s.beta1(), s.beta2(), s.eps(), s.weightDecay()),
                              new DecayGroups(DecayGroups.RECIPE_EXCLUDES));
-                     BatchLoader loader = new BatchLoader(data, new Sampler(data.size(), s.seed(), 0, 1), cursor,
-                             s.batchSize() / s.gradAccum(), transform(data, true), s.seed(), s.loaderThreads(), 4, false, log)) {
+                     BatchLoader loader = new BatchLoader(data, new Sampler(data.size(), s.seed(), comm.rank(), comm.world()).strided(cursor),
+                             micro, transform(data, true), s.seed(), s.loaderThreads(), 4, false, warn);
+                     TrainStep trainStep = new TrainStep(model, opt, comm)) {
                     // Timing stays out of the checkpoint (whose files are bit-identical across resumes): the log holds it.
-                    List<MetricsLog.Step> logged = metrics.read();
+                    List<MetricsLog.Step> logged = comm.isLead() ? metrics.read() : List.of();
                     double elapsed = logged.isEmpty() ? 0 : logged.getLast().elapsedS();
                     long skipped = 0;
                     if (loaded != null) {
@@ -116,8 +153,9 @@ public final class PretrainEngine {
                         loaded.close();
                         loaded = null;
                     }
-                    progress.total("pretrain", total, "step");
-                    new Loop(model, opt, loader, val, store, metrics, total, elapsed, skipped).run(step, cursor, progress);
+                    ProgressListener shown = comm.isLead() ? progress : ProgressListener.NONE;
+                    shown.total("pretrain", total, "step");
+                    new Loop(model, opt, trainStep, loader, val, store, metrics, total, elapsed, skipped).run(step, cursor, shown);
                 }
             } finally {
                 if (loaded != null) {
@@ -161,6 +199,7 @@ public final class PretrainEngine {
     private final class Loop {
         private final AimPretraining model;
         private final AdamW opt;
+        private final TrainStep trainStep;
         private final BatchLoader loader;
         private final ShardSet val;
         private final CheckpointStore store;
@@ -173,10 +212,11 @@ public final class PretrainEngine {
         private final long started = System.nanoTime();
         private long skipped;
 
-        Loop(AimPretraining model, AdamW opt, BatchLoader loader, ShardSet val, CheckpointStore store, MetricsLog metrics, long total,
-             double elapsedBefore, long skipped) {
+        Loop(AimPretraining model, AdamW opt, TrainStep trainStep, BatchLoader loader, ShardSet val, CheckpointStore store, MetricsLog metrics,
+             long total, double elapsedBefore, long skipped) {
             this.model = model;
             this.opt = opt;
+            this.trainStep = trainStep;
             this.loader = loader;
             this.val = val;
             this.store = store;
@@ -189,17 +229,14 @@ public final class PretrainEngine {
         }
 
         void run(long start, Sampler.Cursor cursor, ProgressListener progress) throws IOException {
-            TrainStep trainStep = new TrainStep(model, opt);
             for (long step = start; step < total; step++) {
                 long t0 = System.nanoTime();
                 double lr = schedule.at(step);
-                int images = 0;
                 for (int k = 0; k < s.gradAccum(); k++) {
                     try (Batch batch = loader.next(); NDManager scope = NDManager.newBaseManager()) {
                         NDArray mask = scope.create(PrefixCausalMask.sample(s.seed(), batch.epochs(), batch.ids(), tokens),
                                 new Shape(batch.size(), tokens));
                         trainStep.accumulate(BatchTensors.images(batch, scope), mask);
-                        images += batch.size();
                         cursor = batch.cursorAfter();
                     }
                 }
@@ -216,12 +253,19 @@ public final class PretrainEngine {
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 long done = step + 1;
                 Double valLoss = val != null && (done % s.valEvery() == 0 || done == total) ? validate() : null;
-                metrics.append(new MetricsLog.Step(done, result.loss(), lr, result.gradNorm(), result.clipCoef(), images / seconds,
-                        images * (double) tokens / seconds, skipped, cursor.epoch(), ProcessMemory.residentBytes() / 1048576,
-                        ProcessMemory.liveNDArrays(), valLoss, elapsedBefore + (System.nanoTime() - started) / 1e9));
-                if (done % s.checkpointEvery() == 0 || done == total) {
-                    store.save(L3mNames.toL3m(model, model.stateDict()), opt.state(),
-                            new CheckpointStore.State(done, opt.steps(), skipped, s.seed(), cursor));
+                boolean checkpoint = done % s.checkpointEvery() == 0 || done == total;
+                if (comm.world() > 1 && (checkpoint || done % s.paramCheckEvery() == 0)) {
+                    ParameterChecksum.verify(comm, model.trainableParameters().values(), done);
+                }
+                if (comm.isLead()) {
+                    metrics.append(new MetricsLog.Step(done, result.loss(), lr, result.gradNorm(), result.clipCoef(), result.images() / seconds,
+                            result.images() * (double) tokens / seconds, skipped, cursor.epoch(), ProcessMemory.residentBytes() / 1048576,
+                            ProcessMemory.liveNDArrays(), valLoss, elapsedBefore + (System.nanoTime() - started) / 1e9, comm.world(),
+                            result.commS(), result.commBytes()));
+                    if (checkpoint) {
+                        store.save(L3mNames.toL3m(model, model.stateDict()), opt.state(),
+                                new CheckpointStore.State(done, opt.steps(), skipped, s.seed(), cursor));
+                    }
                 }
                 progress.done(done);
             }
@@ -236,28 +280,38 @@ public final class PretrainEngine {
             }
         }
 
-        /** Mean loss over the first {@code val_samples} validation images with fixed prefixes, no gradients. */
+        /**
+         * Mean loss over the first {@code val_samples} validation images with fixed prefixes, no
+         * gradients; the ranks score every {@code world}-th image each and sum their losses.
+         */
         double validate() {
             long n = Math.min(val.size(), s.valSamples());
-            int micro = s.batchSize() / s.gradAccum();
-            double sum = 0;
-            double count = 0;
-            try (BatchLoader vl = new BatchLoader(val, new Sampler(val.size(), 0, 0, 1), new Sampler.Cursor(0, 0), micro, transform(val, false),
-                    0, s.loaderThreads(), 2, false, log)) {
-                for (long seen = 0; seen < n; ) {
+            long mine = n > comm.rank() ? (n - comm.rank() + comm.world() - 1) / comm.world() : 0;
+            double[] totals = {0, 0};
+            if (mine > 0) {
+                scoreValidation(mine, totals);
+            }
+            comm.allReduceDoubles(totals);
+            return totals[0] / totals[1];
+        }
+
+        /** Adds this rank's {@code mine} validation images' loss sum and term count to {@code totals}. */
+        private void scoreValidation(long mine, double[] totals) {
+            try (BatchLoader vl = new BatchLoader(val, new Sampler(val.size(), 0, comm.rank(), comm.world()).strided(new Sampler.Cursor(0, 0)),
+                    microBatch(), transform(val, false), 0, s.loaderThreads(), 2, false, warn)) {
+                for (long seen = 0; seen < mine; ) {
                     try (Batch batch = vl.next(); NDManager scope = NDManager.newBaseManager()) {
-                        int take = (int) Math.min(batch.size(), n - seen);
+                        int take = (int) Math.min(batch.size(), mine - seen);
                         NDArray x = BatchTensors.images(batch, scope).get("0:" + take);
                         long[] ids = Arrays.copyOf(batch.ids(), take);
                         NDArray mask = scope.create(PrefixCausalMask.sample(VALIDATION_SEED, new long[take], ids, tokens), new Shape(take, tokens));
                         var loss = model.forward(x, mask).loss();
-                        sum += loss.sum().toType(DataType.FLOAT64, false).getDouble();
-                        count += loss.count();
+                        totals[0] += loss.sum().toType(DataType.FLOAT64, false).getDouble();
+                        totals[1] += loss.count();
                         seen += batch.size() + batch.skipped();
                     }
                 }
             }
-            return sum / count;
         }
     }
 }

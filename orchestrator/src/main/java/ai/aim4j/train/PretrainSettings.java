@@ -43,6 +43,7 @@ public record PretrainSettings(
         @JsonProperty("val_samples") long valSamples,
         @JsonProperty("checkpoint_every") long checkpointEvery,
         @JsonProperty("keep_checkpoints") int keepCheckpoints,
+        @JsonProperty("param_check_every") long paramCheckEvery,
         @JsonProperty("skip_nonfinite") boolean skipNonfinite,
         @JsonProperty("loader_threads") int loaderThreads) {
 
@@ -68,6 +69,7 @@ public record PretrainSettings(
         n.put("val_samples", 2000);
         n.put("checkpoint_every", 100);
         n.put("keep_checkpoints", 3);
+        n.put("param_check_every", 10);
         n.put("skip_nonfinite", false);
         n.put("loader_threads", Math.max(1, Runtime.getRuntime().availableProcessors() - 1));
         return n;
@@ -128,8 +130,8 @@ public record PretrainSettings(
         require(out != null, "--out is required");
         require((steps == null) != (epochs == null), "give exactly one of --steps and --epochs");
         require(batchSize > 0 && gradAccum > 0 && batchSize % gradAccum == 0, "--batch-size must be a positive multiple of --grad-accum");
-        require(lr > 0 && gradClip >= 0 && keepCheckpoints >= 1 && checkpointEvery > 0 && valEvery > 0, "lr, clip, checkpoint and validation"
-                + " intervals must be positive");
+        require(lr > 0 && gradClip >= 0 && keepCheckpoints >= 1 && checkpointEvery > 0 && valEvery > 0 && paramCheckEvery > 0,
+                "lr, clip, checkpoint, validation and parameter-check intervals must be positive");
         require(switch (dtype) {
             case "fp32" -> true;
             case "bf16", "fp16" -> throw new IllegalArgumentException("--dtype " + dtype + " is not available on CPU: DJL 0.36 has no bfloat16"

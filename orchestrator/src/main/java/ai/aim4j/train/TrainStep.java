@@ -1,34 +1,51 @@
 package ai.aim4j.train;
 
+import ai.aim4j.dist.BucketedSum;
+import ai.aim4j.dist.Collectives;
 import ai.aim4j.model.AimPretraining;
 import ai.aim4j.model.optim.AdamW;
 import ai.aim4j.model.optim.GradClip;
 import ai.aim4j.model.optim.InPlace;
+import ai.aim4j.model.tensor.TensorMemory;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.training.GradientCollector;
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One optimizer step of AIM pre-training over any number of micro-batches: each micro-batch's
- * masked loss sum is back-propagated as it comes, the accumulated gradients are divided by the
- * number of loss terms of the whole batch (so the loss and gradients are those of one big batch),
- * clipped by global norm, and applied by AdamW unless something is not finite.
+ * One optimizer step of AIM pre-training over any number of micro-batches and ranks: each
+ * micro-batch's masked loss sum is back-propagated as it comes; the ranks' gradient sums and loss
+ * terms are summed over the job (in place, in buckets); the gradients are divided by the number of
+ * loss terms of the whole global batch (so the loss and gradients are those of one big batch),
+ * clipped by the global norm, and applied by AdamW, the same update on every rank, unless something
+ * is not finite. With one rank nothing is communicated.
  */
-public final class TrainStep {
+public final class TrainStep implements AutoCloseable {
     private final AimPretraining model;
     private final AdamW optimizer;
+    private final Collectives comm;
+    private final BucketedSum buckets;
     private double sum;
     private double count;
+    private long images;
 
-    /** What a step did. */
-    public record Result(double loss, double gradNorm, double clipCoef, boolean applied) {}
+    /**
+     * What a step did.
+     *
+     * @param images    images of the global batch that were trained on
+     * @param commS     seconds spent summing over the ranks
+     * @param commBytes bytes of gradient each rank summed
+     */
+    public record Result(double loss, double gradNorm, double clipCoef, boolean applied, long images, double commS, long commBytes) {}
 
-    public TrainStep(AimPretraining model, AdamW optimizer) {
+    public TrainStep(AimPretraining model, AdamW optimizer, Collectives comm) {
         this.model = model;
         this.optimizer = optimizer;
+        this.comm = comm;
+        this.buckets = comm.world() > 1 ? new BucketedSum(comm, BucketedSum.DEFAULT_BUCKET_BYTES) : null;
     }
 
     /** Forward and backward of one micro-batch (its arrays belong to the caller's per-batch manager). */
@@ -37,22 +54,39 @@ public final class TrainStep {
             var loss = model.forward(images, prefixMask).loss();
             sum += loss.sum().toType(DataType.FLOAT64, false).getDouble();
             count += loss.count();
+            this.images += images.getShape().get(0);
             gc.backward(loss.sum());
         }
     }
 
     /**
-     * Normalizes, clips and applies the accumulated gradients with learning rate {@code lr}; with a
-     * non-finite loss or norm nothing is applied. Gradients are zeroed for the next step either way.
+     * Sums over the ranks, normalizes, clips and applies the accumulated gradients with learning rate
+     * {@code lr}; with a non-finite loss or norm nothing is applied (on every rank: both are global).
+     * Gradients are zeroed for the next step either way.
      */
     public Result finish(double lr, double clipNorm) {
-        double loss = sum / count;
         List<NDArray> grads = new ArrayList<>();
         for (NDArray p : model.trainableParameters().values()) {
             grads.add(p.getGradient());
         }
+        long t0 = System.nanoTime();
+        long bytes = 0;
+        double[] totals = {sum, count, images};
+        if (buckets != null) {
+            comm.allReduceDoubles(totals);
+            List<MemorySegment> memory = new ArrayList<>();
+            for (NDArray g : grads) {
+                if (g.getDataType() != DataType.FLOAT32) {
+                    throw new IllegalStateException("gradients are summed over ranks as float32, not " + g.getDataType());
+                }
+                memory.add(TensorMemory.of(g));
+            }
+            bytes = buckets.sum(memory);
+        }
+        double commS = (System.nanoTime() - t0) / 1e9;
+        double loss = totals[0] / totals[1];
         for (NDArray g : grads) {
-            InPlace.scale(g, 1.0 / count);
+            InPlace.scale(g, 1.0 / totals[1]);
         }
         GradClip.Result clip = GradClip.clip(grads, clipNorm);
         grads.forEach(NDArray::close);
@@ -63,6 +97,14 @@ public final class TrainStep {
         optimizer.zeroGradients();
         sum = 0;
         count = 0;
-        return new Result(loss, clip.norm(), clip.coef(), finite);
+        images = 0;
+        return new Result(loss, clip.norm(), clip.coef(), finite, (long) totals[2], commS, bytes);
+    }
+
+    @Override
+    public void close() {
+        if (buckets != null) {
+            buckets.close();
+        }
     }
 }

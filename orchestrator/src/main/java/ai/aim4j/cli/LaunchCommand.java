@@ -1,0 +1,73 @@
+package ai.aim4j.cli;
+
+import ai.aim4j.dist.MpiRun;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code aim4j launch}: one aim4j command on several processes under Open MPI's {@code mpirun}, each
+ * process a rank of one job. Each rank runs this same JVM with the same flags and class path, so a
+ * job on several machines needs aim4j at the same path on each.
+ */
+@Command(name = "launch", mixinStandardHelpOptions = true,
+        description = "Run an aim4j command (pretrain, features, probe, eval) as a job of N processes under Open MPI's mpirun:"
+                + " data-parallel training and sharded evaluation. Plain 'mpirun -np N ./aim4j ...' and 'srun --mpi=pmix' work too.")
+final class LaunchCommand implements Callable<Integer> {
+    /** The commands that split their work over ranks; any other would run N times over the same files. */
+    static final Set<String> DISTRIBUTED = Set.of("pretrain", "features", "probe", "eval");
+
+    @Option(names = "--nproc", required = true, description = "processes (ranks) in the job")
+    int nproc;
+
+    @Option(names = "--hosts", split = ",", description = "machines as host:slots,... (default: this machine only, over shared memory)")
+    List<String> hosts = List.of();
+
+    @Option(names = "--threads-per-rank", description = "compute threads of each rank (default on one machine: its cores / --nproc)")
+    Integer threadsPerRank;
+
+    @Parameters(arity = "1..*", paramLabel = "COMMAND", description = "the aim4j command and its arguments")
+    List<String> command;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!DISTRIBUTED.contains(command.getFirst())) {
+            throw new IllegalArgumentException("aim4j " + command.getFirst() + " runs as one process; launch runs " + String.join(", ",
+                    DISTRIBUTED.stream().sorted().toList()));
+        }
+        if (!MpiRun.installed()) {
+            throw new IllegalStateException("aim4j launch needs Open MPI's mpirun, which is not on the PATH: install it (Debian and"
+                    + " Ubuntu: apt install openmpi-bin libopenmpi-dev)");
+        }
+        int threads = threadsPerRank != null ? threadsPerRank
+                : hosts.isEmpty() ? Math.max(1, Runtime.getRuntime().availableProcessors() / nproc) : 0;
+        if (threads < 0) {
+            throw new IllegalArgumentException("--threads-per-rank must be positive");
+        }
+        Process job = new ProcessBuilder(MpiRun.command(nproc, hosts, threads, rank(threads))).inheritIO().start();
+        Thread stop = new Thread(job::destroy);
+        Runtime.getRuntime().addShutdownHook(stop);
+        int code = job.waitFor();
+        Runtime.getRuntime().removeShutdownHook(stop);
+        return code;
+    }
+
+    /** The command line of one rank: this JVM, its flags and class path, the command. */
+    private List<String> rank(int threads) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command().orElse("java"));
+        cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        if (threads > 0) {
+            // The JVM then sizes everything it sizes by cores (loader pools, the default loader threads) to the rank's share.
+            cmd.add("-XX:ActiveProcessorCount=" + threads);
+        }
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        cmd.addAll(command);
+        return cmd;
+    }
+}
