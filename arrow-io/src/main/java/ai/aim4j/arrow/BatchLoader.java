@@ -1,6 +1,7 @@
 package ai.aim4j.arrow;
 
 
+
 import ai.aim4j.arrow.ShardSchema.Encoding;
 import ai.aim4j.arrow.transform.Image;
 import ai.aim4j.arrow.transform.ImageDecoder;
@@ -114,16 +115,16 @@ public final class BatchLoader implements AutoCloseable {
     /** Which samples a batch holds, fixed when drawn. */
     private record Plan(int[] indices, long[] epochs, Sampler.Cursor after) {}
 
-    /** The next batch's samples; none for a rank that has no samples (its batches are empty). */
+    /** The next batch's samples: fewer at the end of a finite stream, none after it (its batches are empty). */
     private Plan draw() {
-        int size = order.hasNext() ? batchSize : 0;
-        int[] idx = new int[size];
-        long[] epochs = new long[size];
-        for (int i = 0; i < size; i++) {
-            epochs[i] = order.nextEpoch();
-            idx[i] = order.next();
+        int[] idx = new int[batchSize];
+        long[] epochs = new long[batchSize];
+        int size = 0;
+        while (size < batchSize && order.hasNext()) {
+            epochs[size] = order.nextEpoch();
+            idx[size++] = order.next();
         }
-        return new Plan(idx, epochs, order.cursor());
+        return new Plan(Arrays.copyOf(idx, size), Arrays.copyOf(epochs, size), order.cursor());
     }
 
     private Batch assemble(Plan plan) {

@@ -2,7 +2,7 @@ package ai.aim4j.arrow;
 
 /** A rank's samples in delivery order: the next dataset index, its epoch, and where to resume. */
 public interface SampleStream {
-    /** Whether there are samples at all (a rank of a world larger than the dataset may have none). */
+    /** Whether there is a next sample (endless streams always have one, unless this rank has no samples at all). */
     boolean hasNext();
 
     /** The epoch of the next sample (it seeds the sample's augmentation and prefix). */

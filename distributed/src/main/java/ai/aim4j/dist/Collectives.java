@@ -38,6 +38,14 @@ public interface Collectives extends AutoCloseable {
     /** Every rank's bytes, by rank, on every rank (lengths may differ). */
     byte[][] allGather(byte[] bytes);
 
+    /**
+     * Gathers every rank's bytes to the lead, in rank order, with no size limit: each rank's part is
+     * the first {@code bytes} of {@code buffer}; the lead's buffer must have room for all parts, its
+     * own first, and ends holding part 0, part 1, ... back to back. Returns the total bytes on the
+     * lead, this rank's {@code bytes} elsewhere.
+     */
+    long gatherToLead(MemorySegment buffer, long bytes);
+
     /** Waits until every rank has arrived. */
     void barrier();
 

@@ -1,6 +1,7 @@
 package ai.aim4j.dist;
 
 
+
 import java.util.Map;
 
 /**

@@ -19,7 +19,7 @@ import java.lang.invoke.MethodHandle;
  * {@code ompi_mpi_float}, {@code ompi_mpi_op_sum}), and {@code MPI_IN_PLACE} is {@code (void*) 1};
  * an in-place all-reduce works on the tensor's own memory, so no value is copied. Every call is made
  * from the thread that joined ({@code MPI_THREAD_FUNNELED}); a failing call aborts the job, as MPI's
- * default error handler does.
+ * default error handler does. {@code MPI_STATUS_IGNORE} is {@code NULL}.
  */
 public final class OpenMpi implements Collectives {
     /** The library of Debian's {@code libopenmpi3} (Open MPI 4.x). */
@@ -28,6 +28,8 @@ public final class OpenMpi implements Collectives {
     private static final long MAX_COUNT = 1L << 30;
     private static final int RTLD_NOW_GLOBAL = 0x102;
     private static final int THREAD_FUNNELED = 1;
+    /** Tag of the messages of {@link #gatherToLead} (the only point-to-point messages aim4j sends). */
+    private static final int GATHER_TAG = 17;
 
     private final Linker linker = Linker.nativeLinker();
     private final SymbolLookup mpi;
@@ -35,11 +37,13 @@ public final class OpenMpi implements Collectives {
     private final MemorySegment float32;
     private final MemorySegment float64;
     private final MemorySegment int64;
-    private final MemorySegment bytes;
+    private final MemorySegment byteType;
     private final MemorySegment sum;
     private final MethodHandle allreduce;
     private final MethodHandle allgather;
     private final MethodHandle allgatherv;
+    private final MethodHandle send;
+    private final MethodHandle recv;
     private final MethodHandle barrier;
     private final MethodHandle abort;
     private final MethodHandle finalizer;
@@ -63,13 +67,15 @@ public final class OpenMpi implements Collectives {
         this.float32 = symbol("ompi_mpi_float");
         this.float64 = symbol("ompi_mpi_double");
         this.int64 = symbol("ompi_mpi_int64_t");
-        this.bytes = symbol("ompi_mpi_byte");
+        this.byteType = symbol("ompi_mpi_byte");
         this.sum = symbol("ompi_mpi_op_sum");
         this.allreduce = function("MPI_Allreduce", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
         this.allgather = function("MPI_Allgather",
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS));
         this.allgatherv = function("MPI_Allgatherv",
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
+        this.send = function("MPI_Send", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
+        this.recv = function("MPI_Recv", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
         this.barrier = function("MPI_Barrier", FunctionDescriptor.of(JAVA_INT, ADDRESS));
         this.abort = function("MPI_Abort", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
         this.finalizer = function("MPI_Finalize", FunctionDescriptor.of(JAVA_INT));
@@ -189,7 +195,7 @@ public final class OpenMpi implements Collectives {
             }
             MemorySegment send = tmp.allocateFrom(JAVA_BYTE, mine);
             MemorySegment all = tmp.allocate(Math.max(total, 1));
-            check("MPI_Allgatherv", (int) allgatherv.invokeExact(send, mine.length, bytes, all, counts, displacements, bytes, world));
+            check("MPI_Allgatherv", (int) allgatherv.invokeExact(send, mine.length, byteType, all, counts, displacements, byteType, world));
             byte[][] out = new byte[size][];
             for (int r = 0; r < size; r++) {
                 out[r] = all.asSlice(displacements.getAtIndex(JAVA_INT, r), lengths[r]).toArray(JAVA_BYTE);
@@ -198,6 +204,36 @@ public final class OpenMpi implements Collectives {
         } catch (Throwable t) {
             throw failure("MPI_Allgatherv", t);
         }
+    }
+
+    @Override
+    public long gatherToLead(MemorySegment buffer, long bytes) {
+        long[] lengths = allGather(bytes);
+        if (rank != 0) {
+            for (long done = 0; done < bytes; done += MAX_COUNT) {
+                int n = (int) Math.min(MAX_COUNT, bytes - done);
+                try {
+                    check("MPI_Send", (int) send.invokeExact(buffer.asSlice(done, n), n, byteType, 0, GATHER_TAG, world));
+                } catch (Throwable t) {
+                    throw failure("MPI_Send", t);
+                }
+            }
+            return bytes;
+        }
+        long at = lengths[0];
+        for (int r = 1; r < size; r++) {
+            for (long done = 0; done < lengths[r]; done += MAX_COUNT) {
+                int n = (int) Math.min(MAX_COUNT, lengths[r] - done);
+                try {
+                    check("MPI_Recv", (int) recv.invokeExact(buffer.asSlice(at + done, n), n, byteType, r, GATHER_TAG, world,
+                            MemorySegment.NULL));
+                } catch (Throwable t) {
+                    throw failure("MPI_Recv", t);
+                }
+            }
+            at += lengths[r];
+        }
+        return at;
     }
 
     @Override

@@ -44,6 +44,11 @@ public final class SingleProcess implements Collectives {
     }
 
     @Override
+    public long gatherToLead(MemorySegment buffer, long bytes) {
+        return bytes;
+    }
+
+    @Override
     public void barrier() {}
 
     @Override

@@ -48,12 +48,21 @@ public final class CollectivesCheck {
                 }
                 return true;
             });
+            // Rank r sends r + 1 bytes of value r; the lead ends with 0 11 222 ...
+            MemorySegment parts = arena.allocate(c.isLead() ? (long) c.world() * (c.world() + 1) / 2 : r + 1);
+            parts.asSlice(0, r + 1).fill((byte) r);
+            long gatheredBytes = c.gatherToLead(parts, r + 1);
+            StringBuilder lead = new StringBuilder();
+            for (long i = 0; c.isLead() && i < gatheredBytes; i++) {
+                lead.append(parts.get(ValueLayout.JAVA_BYTE, i));
+            }
             c.barrier();
             StringBuilder out = new StringBuilder("rank " + r + " of " + c.world() + " local " + c.localRank());
             out.append(" floats ").append(floats.getAtIndex(ValueLayout.JAVA_FLOAT, 0)).append(',')
                     .append(floats.getAtIndex(ValueLayout.JAVA_FLOAT, 3_000_000));
             out.append(" doubles ").append(Arrays.toString(d)).append(" longs ").append(Arrays.toString(l));
             out.append(" buckets ").append(summed).append(bucketsRight ? " right" : " wrong");
+            out.append(" to lead ").append(gatheredBytes).append(' ').append(lead);
             out.append(" gathered ").append(Arrays.toString(gathered)).append(" texts");
             for (byte[] t : texts) {
                 out.append(' ').append(new String(t, StandardCharsets.UTF_8));

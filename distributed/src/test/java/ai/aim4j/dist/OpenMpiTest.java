@@ -26,8 +26,9 @@ class OpenMpiTest {
         assertEquals(3, lines.size(), out);
         for (int r = 0; r < 3; r++) {
             // floats: (0 + 1 + 2) + 3 x (i mod 7): 3 at i = 0, and 3 + 3 x 3 = 12 at i = 3,000,000 (mod 7 = 3).
+            String toLead = r == 0 ? "6 011222" : (r + 1) + " ";
             assertEquals("rank " + r + " of 3 local " + r + " floats 3.0,12.0 doubles [3.0, 1.5] longs [3, 3298534883328] buckets 156 right"
-                    + " gathered [0, 10, 20] texts rank 0 rank 1! rank 2!!", lines.get(r));
+                    + " to lead " + toLead + " gathered [0, 10, 20] texts rank 0 rank 1! rank 2!!", lines.get(r));
         }
     }
 

@@ -8,6 +8,7 @@ import ai.aim4j.arrow.ShardSet;
 import ai.aim4j.arrow.source.Synthetic;
 import ai.aim4j.data.BatchTensors;
 import ai.aim4j.data.ModelInput;
+import ai.aim4j.dist.SingleProcess;
 import ai.aim4j.model.Aim;
 import ai.aim4j.model.config.AimConfig;
 import ai.aim4j.model.nn.Initializer;
@@ -51,7 +52,7 @@ public final class ProbeBench {
                  Aim aim = Aim.load(c, NamedTensors.inMemory(Initializer.materialize(new Aim(c, false), 0)), DataType.FLOAT32, "bench")) {
                 long t0 = System.nanoTime();
                 FeatureCache cache = FeatureCache.compute(aim, data, ModelInput.transform(c, data, "none", false), id -> 0,
-                        new long[] {images}, 128, threads)[0];
+                        new long[] {images}, 128, threads, SingleProcess.INSTANCE)[0];
                 double trunk = (System.nanoTime() - t0) / 1e9;
                 try (cache) {
                     double one = epoch(c, cache, 1);

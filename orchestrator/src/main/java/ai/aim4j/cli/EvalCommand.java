@@ -41,9 +41,14 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        EvalResult r = EvalEngine.run(settings(), System.err);
-        System.out.printf("%d images: top-1 %.2f%%, top-5 %.2f%%, loss %.4f; details in %s%n", r.images(), 100 * r.top1(), 100 * r.top5(),
-                r.loss(), out.resolve("eval.json"));
-        return 0;
+        EvalSettings s = settings();
+        return Ranks.run(comm -> {
+            EvalResult r = EvalEngine.run(s, comm, System.err);
+            if (comm.isLead()) {
+                System.out.printf("%d images: top-1 %.2f%%, top-5 %.2f%%, loss %.4f; details in %s%n", r.images(), 100 * r.top1(),
+                        100 * r.top5(), r.loss(), out.resolve("eval.json"));
+            }
+            return 0;
+        });
     }
 }

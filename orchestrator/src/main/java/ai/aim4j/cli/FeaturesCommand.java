@@ -47,14 +47,23 @@ final class FeaturesCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         long start = System.nanoTime();
-        FeatureEngine.Written w;
-        try (Progress p = new Progress()) {
-            w = FeatureEngine.run(settings(), p);
-        }
+        FeatureSettings s = settings();
+        return Ranks.run(comm -> {
+            FeatureEngine.Written w;
+            try (Progress p = new Progress()) {
+                w = FeatureEngine.run(s, comm, p);
+            }
+            if (comm.isLead()) {
+                print(w, start);
+            }
+            return 0;
+        });
+    }
+
+    private void print(FeatureEngine.Written w, long start) {
         var c = w.config();
         System.out.printf("wrote %s: features of %d images, (%d, %d) float32 each%s (blocks %s of %s), %.1f s%n", w.out(), w.images(),
                 c.numPatches(), c.dim(), pool ? " pooled to (D,)" : "", Arrays.toString(c.probeLayers()), c.name(),
                 (System.nanoTime() - start) / 1e9);
-        return 0;
     }
 }

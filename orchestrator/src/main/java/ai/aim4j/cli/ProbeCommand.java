@@ -83,7 +83,17 @@ final class ProbeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ProbeResult r = ProbeEngine.run(settings(), System.err);
+        ProbeSettings s = settings();
+        return Ranks.run(comm -> {
+            ProbeResult r = ProbeEngine.run(s, comm, System.err);
+            if (r != null) {
+                print(r);
+            }
+            return 0;
+        });
+    }
+
+    private void print(ProbeResult r) {
         System.out.printf("%-10s %-10s %12s %12s%n", "lr", "wd", "held-out", "test");
         for (ProbeResult.Point g : r.grid()) {
             System.out.printf("%-10.2e %-10.2e %11.2f%% %11.2f%%%n", g.lr(), g.weightDecay(), 100 * g.heldOutTop1(), 100 * g.testTop1());
@@ -91,6 +101,5 @@ final class ProbeCommand implements Callable<Integer> {
         ProbeResult.Point b = r.best();
         System.out.printf("best (chosen on held-out): lr %.2e, wd %.2e -> test top-1 %.2f%%; head in %s%n", b.lr(), b.weightDecay(),
                 100 * b.testTop1(), out.resolve("head.safetensors"));
-        return 0;
     }
 }

@@ -3,11 +3,15 @@ package ai.aim4j.eval;
 import ai.aim4j.arrow.Batch;
 import ai.aim4j.arrow.BatchLoader;
 import ai.aim4j.arrow.DatasetWriter;
-import ai.aim4j.arrow.Sampler;
+import ai.aim4j.arrow.ListedSamples;
 import ai.aim4j.arrow.ShardSet;
 import ai.aim4j.arrow.source.ImageFolder;
 import ai.aim4j.data.BatchTensors;
 import ai.aim4j.data.ModelInput;
+import ai.aim4j.data.PassPlan;
+import ai.aim4j.dist.Collectives;
+import ai.aim4j.dist.LeadDecision;
+import ai.aim4j.dist.SharedFailure;
 import ai.aim4j.files.AtomicFiles;
 import ai.aim4j.model.Aim;
 import ai.aim4j.report.Charts;
@@ -21,6 +25,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -37,12 +42,17 @@ public final class EvalEngine {
 
     private EvalEngine() {}
 
-    public static EvalResult run(EvalSettings s, PrintStream log) throws IOException {
-        try (Aim aim = ModelSpecs.loadAim(s.files(), s.model(), s.probeLayers(), true); ShardSet set = ShardSet.open(dataset(s))) {
+    /** Evaluates and writes the results; over several ranks each scores its share and the lead writes. */
+    public static EvalResult run(EvalSettings s, Collectives comm, PrintStream log) throws IOException {
+        Path data = Path.of(LeadDecision.share(comm, () -> dataset(s).toString()));
+        try (Aim aim = ModelSpecs.loadAim(s.files(), s.model(), s.probeLayers(), true); ShardSet set = ShardSet.open(data)) {
             if (!aim.hasHead()) {
-                throw new IllegalArgumentException(s.files() + " holds no head.* weights: pass the head file with --head");
+                throw new SharedFailure(s.files() + " holds no head.* weights: pass the head file with --head");
             }
-            EvalResult r = evaluate(aim, set, s.limit(), log);
+            EvalResult r = evaluate(aim, set, s.limit(), comm, log);
+            if (!comm.isLead()) {
+                return r;
+            }
             Files.createDirectories(s.out());
             AtomicFiles.writeString(s.out().resolve("eval.json"), JSON.writeValueAsString(r) + "\n");
             if (r.confusion().length <= MAX_CHART_CLASSES) {
@@ -64,52 +74,57 @@ public final class EvalEngine {
         return dataset;
     }
 
-    /** One pass over at most {@code limit} images in dataset order, without augmentation. */
-    static EvalResult evaluate(Aim aim, ShardSet data, long limit, PrintStream log) {
+    /**
+     * One pass over at most {@code limit} images in pass order, without augmentation; over several
+     * ranks each scores its block and the counts are summed, so every rank gets the whole result.
+     */
+    static EvalResult evaluate(Aim aim, ShardSet data, long limit, Collectives comm, PrintStream log) {
         int k = aim.config().numClasses();
         int topk = Math.min(5, k);
-        long[][] confusion = new long[k][k];
-        long top1 = 0;
-        long top5 = 0;
-        double loss = 0;
-        long n = 0;
-        long target = Math.min(limit, data.size());
-        try (BatchLoader loader = new BatchLoader(data, new Sampler(data.size(), 0, 0, 1), new Sampler.Cursor(0, 0), BATCH,
-                ModelInput.transform(aim.config(), data, "none", false), 0, BatchTensors.loaderThreads(), 2, false,
-                w -> log.println("aim4j: " + w))) {
-            long seen = 0;
-            while (seen < data.size() && n < target) {
+        // The confusion matrix row by row, then top-1 hits, top-5 hits and images: one sum over the ranks.
+        long[] counts = new long[k * k + 3];
+        double[] loss = {0};
+        int[] mine = PassPlan.firstOf(data, limit).share(0, comm.rank(), comm.world());
+        try (BatchLoader loader = new BatchLoader(data, new ListedSamples(mine), BATCH, ModelInput.transform(aim.config(), data, "none", false),
+                0, BatchTensors.loaderThreads(), 2, false, w -> log.println("aim4j: " + w))) {
+            for (int consumed = 0; consumed < mine.length; ) {
                 try (Batch b = loader.next(); NDManager scope = NDManager.newBaseManager()) {
-                    seen += b.size() + b.skipped();
+                    consumed += b.size() + b.skipped();
+                    if (b.size() == 0) {
+                        continue;
+                    }
                     NDArray logits = aim.forward(BatchTensors.images(b, scope));
                     float[] lp = logits.logSoftmax(1).toFloatArray();
                     long[] order = logits.argSort(1, false).get(":, :" + topk).toLongArray();
-                    int take = (int) Math.min(b.size(), target - n);
                     int[] y = b.labels();
-                    long[] epochs = b.epochs();
-                    for (int i = 0; i < take; i++) {
-                        if (epochs[i] != 0) {
-                            take = i; // the loader ran on into the next epoch: one pass only
-                            break;
-                        }
+                    for (int i = 0; i < b.size(); i++) {
                         if (y[i] >= k) {
                             throw new IllegalArgumentException(data.location() + ": label " + y[i] + " is beyond the head's " + k + " classes");
                         }
-                        loss -= lp[i * k + y[i]];
+                        loss[0] -= lp[i * k + y[i]];
                         int pred = (int) order[i * topk];
-                        confusion[y[i]][pred]++;
-                        top1 += pred == y[i] ? 1 : 0;
+                        counts[y[i] * k + pred]++;
+                        counts[k * k] += pred == y[i] ? 1 : 0;
                         for (int j = 0; j < topk; j++) {
                             if (order[i * topk + j] == y[i]) {
-                                top5++;
+                                counts[k * k + 1]++;
                                 break;
                             }
                         }
+                        counts[k * k + 2]++;
                     }
-                    n += take;
                 }
             }
         }
+        comm.allReduceLongs(counts);
+        comm.allReduceDoubles(loss);
+        long[][] confusion = new long[k][];
+        for (int c = 0; c < k; c++) {
+            confusion[c] = Arrays.copyOfRange(counts, c * k, (c + 1) * k);
+        }
+        long top1 = counts[k * k];
+        long top5 = counts[k * k + 1];
+        long n = counts[k * k + 2];
         List<String> names = data.info().classNames();
         List<EvalResult.ClassAccuracy> perClass = new ArrayList<>();
         for (int c = 0; c < k; c++) {
@@ -120,6 +135,6 @@ public final class EvalEngine {
             perClass.add(new EvalResult.ClassAccuracy(c, c < names.size() ? names.get(c) : Integer.toString(c), total,
                     total == 0 ? Double.NaN : (double) confusion[c][c] / total));
         }
-        return new EvalResult(n, (double) top1 / n, (double) top5 / n, loss / n, perClass, confusion);
+        return new EvalResult(n, (double) top1 / n, (double) top5 / n, loss[0] / n, perClass, confusion);
     }
 }

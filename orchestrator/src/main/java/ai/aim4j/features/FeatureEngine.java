@@ -8,6 +8,8 @@ import ai.aim4j.arrow.transform.ImageDecoder;
 import ai.aim4j.arrow.transform.Normalization;
 import ai.aim4j.data.BatchTensors;
 import ai.aim4j.data.ModelInput;
+import ai.aim4j.data.PassPlan;
+import ai.aim4j.dist.Collectives;
 import ai.aim4j.model.Aim;
 import ai.aim4j.model.config.AimConfig;
 import ai.aim4j.model.tensor.HostTensor;
@@ -42,13 +44,17 @@ public final class FeatureEngine {
     /** What was written. */
     public record Written(Path out, long images, AimConfig config) {}
 
-    public static Written run(FeatureSettings s, ProgressListener progress) throws IOException {
+    /**
+     * Computes and writes the features. Over several ranks each computes its share: of image files,
+     * each rank writes its own block's; of a dataset, the lead gathers them and writes the shards.
+     */
+    public static Written run(FeatureSettings s, Collectives comm, ProgressListener progress) throws IOException {
         try (Aim aim = ModelSpecs.loadAim(s.weights(), s.model(), s.probeLayers(), s.allowUnexpected())) {
-            return s.data() != null ? dataset(aim, s) : images(aim, s, progress);
+            return s.data() != null ? dataset(aim, s, comm) : images(aim, s, comm, comm.isLead() ? progress : ProgressListener.NONE);
         }
     }
 
-    private static Written images(Aim aim, FeatureSettings s, ProgressListener progress) throws IOException {
+    private static Written images(Aim aim, FeatureSettings s, Collectives comm, ProgressListener progress) throws IOException {
         AimConfig config = aim.config();
         if (config.imgSize()[0] != config.imgSize()[1]) {
             throw new IllegalArgumentException("ml-aim's eval transform makes square crops; the model takes " + config.imgSize()[0] + "x"
@@ -63,9 +69,12 @@ public final class FeatureEngine {
         EvalTransform transform = new EvalTransform(config.imgSize()[0], Normalization.imagenetFor(config.channels()));
         long imageBytes = 4L * config.channels() * config.imgSize()[0] * config.imgSize()[1];
         Files.createDirectories(s.out());
-        progress.total("features", s.images().size(), "img");
-        for (int start = 0; start < s.images().size(); start += s.batch()) {
-            List<Path> chunk = s.images().subList(start, Math.min(s.images().size(), start + s.batch()));
+        int all = s.images().size();
+        List<Path> mine = s.images().subList(PassPlan.blockStart(all, comm.rank(), comm.world()),
+                PassPlan.blockStart(all, comm.rank() + 1, comm.world()));
+        progress.total(comm.world() == 1 ? "features" : "features (rank 0's share)", mine.size(), "img");
+        for (int start = 0; start < mine.size(); start += s.batch()) {
+            List<Path> chunk = mine.subList(start, Math.min(mine.size(), start + s.batch()));
             // One manager per batch: everything the batch allocates is freed with it.
             try (NDManager scope = NDManager.newBaseManager(); Arena arena = Arena.ofConfined()) {
                 MemorySegment pixels = arena.allocate(imageBytes * chunk.size(), 64);
@@ -84,7 +93,9 @@ public final class FeatureEngine {
             }
             progress.done(start + chunk.size());
         }
-        return new Written(s.out(), s.images().size(), config);
+        // Every rank's files are written once all have finished.
+        comm.barrier();
+        return new Written(s.out(), all, config);
     }
 
     private static Image decode(Path file) throws IOException {
@@ -95,12 +106,15 @@ public final class FeatureEngine {
         }
     }
 
-    /** Features of every image of a dataset, in its order, as Arrow feature shards with ids and labels. */
-    private static Written dataset(Aim aim, FeatureSettings s) throws IOException {
+    /** Features of every image of a dataset, in pass order, as Arrow feature shards with ids and labels. */
+    private static Written dataset(Aim aim, FeatureSettings s, Collectives comm) throws IOException {
         AimConfig config = aim.config();
         try (ShardSet set = ShardSet.open(s.data());
              FeatureCache cache = FeatureCache.compute(aim, set, ModelInput.transform(config, set, "none", false), id -> 0,
-                     new long[] {set.size()}, s.batch(), BatchTensors.loaderThreads())[0]) {
+                     new long[] {set.size()}, s.batch(), BatchTensors.loaderThreads(), comm)[0]) {
+            if (!comm.isLead()) {
+                return new Written(s.out(), set.size(), config);
+            }
             Map<String, Object> params = new LinkedHashMap<>();
             params.put("trunk", s.weights().toString());
             params.put("config", config.toJson().toString());

@@ -4,14 +4,16 @@ import ai.aim4j.arrow.Batch;
 import ai.aim4j.arrow.BatchLoader;
 import ai.aim4j.arrow.DatasetInfo;
 import ai.aim4j.arrow.DatasetWriter;
+import ai.aim4j.arrow.ListedSamples;
 import ai.aim4j.arrow.Manifest;
-import ai.aim4j.arrow.Sampler;
 import ai.aim4j.arrow.ShardSchema.Encoding;
 import ai.aim4j.arrow.ShardSet;
 import ai.aim4j.arrow.source.ImageSource;
 import ai.aim4j.arrow.source.Sample;
 import ai.aim4j.arrow.transform.Transform;
 import ai.aim4j.data.BatchTensors;
+import ai.aim4j.data.PassPlan;
+import ai.aim4j.dist.Collectives;
 import ai.aim4j.model.Aim;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -25,11 +27,11 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.LongToIntFunction;
 import java.util.function.UnaryOperator;
+import java.util.stream.IntStream;
 
 /**
  * Averaged probe features of a frozen trunk, computed once per image and kept in native memory
@@ -55,78 +57,104 @@ public final class FeatureCache implements AutoCloseable {
     }
 
     /**
-     * Runs the trunk (no autograd) once over {@code data} in a fixed order and files each sample's
-     * features into one of several caches: {@code route} maps a sample id to a cache index (or -1 to
-     * drop it); cache {@code k} holds at most {@code limits[k]} samples. The pass stops when all are full.
+     * Runs the trunk (no autograd) once over {@code data} in the pass order of {@link PassPlan} and
+     * files each sample's features into one of several caches: {@code route} maps a sample id to a
+     * cache index (or -1 to drop it); cache {@code k} holds at most {@code limits[k]} samples. Over
+     * several ranks each computes its share and the lead gathers them: the lead's caches are the
+     * whole parts, in the same order as one process makes them; the other ranks' are empty.
      */
-    public static FeatureCache[] compute(Aim aim, ShardSet data, Transform transform, LongToIntFunction route,
-                                         long[] limits, int batch, int threads) {
-        return compute(aim::probeFeatures, aim.config().numPatches(), aim.config().dim(),
-                data, transform, route, limits, batch, threads);
+    public static FeatureCache[] compute(Aim aim, ShardSet data, Transform transform, LongToIntFunction route, long[] limits, int batch,
+                                         int threads, Collectives comm) {
+        return compute(aim::probeFeatures, aim.config().numPatches(), aim.config().dim(), data, transform, route, limits, batch, threads,
+                comm);
     }
 
     /** The model input itself as one {@code (1, C*H*W)} feature row per image: the raw-pixel baseline. */
-    public static FeatureCache[] pixels(ShardSet data, Transform transform, LongToIntFunction route, long[] limits,
-                                        int batch, int threads) {
+    public static FeatureCache[] pixels(ShardSet data, Transform transform, LongToIntFunction route, long[] limits, int batch, int threads,
+                                        Collectives comm) {
         int[] chw = transform.outputShape();
         long values = (long) chw[0] * chw[1] * chw[2];
-        return compute(x -> x.reshape(x.getShape().get(0), 1, values), 1, values, data, transform, route, limits, batch, threads);
+        return compute(x -> x.reshape(x.getShape().get(0), 1, values), 1, values, data, transform, route, limits, batch, threads, comm);
     }
 
-    private static FeatureCache[] compute(UnaryOperator<NDArray> featuresOf, long tokens, long dim, ShardSet data,
-                                          Transform transform, LongToIntFunction route, long[] limits, int batch,
-                                          int threads) {
-        int k = limits.length;
-        Arena[] arenas = new Arena[k];
-        MemorySegment[] out = new MemorySegment[k];
-        int[][] labels = new int[k][];
-        long[][] ids = new long[k][];
-        int[] rows = new int[k];
-        long[] capacity = new long[k];
+    private static FeatureCache[] compute(UnaryOperator<NDArray> featuresOf, long tokens, long dim, ShardSet data, Transform transform,
+                                          LongToIntFunction route, long[] limits, int batch, int threads, Collectives comm) {
+        PassPlan plan = PassPlan.of(data, route, limits);
+        int k = plan.parts();
+        long rowBytes = tokens * dim * 4;
+        Part[] parts = new Part[k];
+        IntStream.Builder mine = IntStream.builder();
+        IntStream.Builder partOf = IntStream.builder();
         for (int c = 0; c < k; c++) {
-            capacity[c] = Math.min(limits[c], data.size());
-            arenas[c] = Arena.ofShared();
-            out[c] = arenas[c].allocate(Math.max(capacity[c] * tokens * dim * 4, 4), 64);
-            labels[c] = new int[(int) capacity[c]];
-            ids[c] = new long[(int) capacity[c]];
+            int[] share = plan.share(c, comm.rank(), comm.world());
+            // The lead receives the other ranks' rows after its own: it holds room for the whole part.
+            parts[c] = new Part(comm.isLead() ? plan.size(c) : share.length, rowBytes);
+            for (int index : share) {
+                mine.add(index);
+                partOf.add(c);
+            }
         }
-        long seen = 0;
-        try (BatchLoader loader = new BatchLoader(data, new Sampler(data.size(), 0, 0, 1), new Sampler.Cursor(0, 0), batch, transform, 0,
-                threads, 2, false, w -> { })) {
-            while (seen < data.size() && !full(rows, capacity)) {
+        int[] samples = mine.build().toArray();
+        int[] cacheOf = partOf.build().toArray();
+        try (BatchLoader loader = new BatchLoader(data, new ListedSamples(samples), batch, transform, 0, threads, 2, false, w -> { })) {
+            int next = 0;
+            for (int consumed = 0; consumed < samples.length; ) {
                 try (Batch b = loader.next(); NDManager scope = NDManager.newBaseManager()) {
-                    seen += b.size() + b.skipped();
-                    float[] values = featuresOf.apply(BatchTensors.images(b, scope)).toFloatArray();
-                    long[] epochs = b.epochs();
+                    consumed += b.size() + b.skipped();
+                    float[] values = b.size() == 0 ? new float[0] : featuresOf.apply(BatchTensors.images(b, scope)).toFloatArray();
                     for (int i = 0; i < b.size(); i++) {
-                        int c = route.applyAsInt(b.ids()[i]);
-                        // The loader runs on into the next epoch: one pass means epoch 0 only.
-                        if (epochs[i] != 0 || c < 0 || rows[c] >= capacity[c]) {
-                            continue;
+                        // An undecodable sample is skipped by the loader: its row is left out.
+                        while (data.id(samples[next]) != b.ids()[i]) {
+                            next++;
                         }
-                        MemorySegment.copy(values, (int) (i * tokens * dim), out[c], Transform.F32, rows[c] * tokens * dim * 4, (int) (tokens * dim));
-                        labels[c][rows[c]] = b.labels()[i];
-                        ids[c][rows[c]] = b.ids()[i];
-                        rows[c]++;
+                        parts[cacheOf[next++]].add(values, (int) (i * tokens * dim), b.labels()[i], b.ids()[i]);
                     }
                 }
             }
         }
         FeatureCache[] caches = new FeatureCache[k];
         for (int c = 0; c < k; c++) {
-            caches[c] = new FeatureCache(arenas[c], out[c], Arrays.copyOf(labels[c], rows[c]), Arrays.copyOf(ids[c], rows[c]),
-                    rows[c], tokens, dim);
+            caches[c] = parts[c].gather(comm, tokens, dim);
         }
         return caches;
     }
 
-    private static boolean full(int[] rows, long[] capacity) {
-        for (int c = 0; c < rows.length; c++) {
-            if (rows[c] < capacity[c]) {
-                return false;
-            }
+    /** One cache being filled: this rank's rows, then (on the lead) every rank's. */
+    private static final class Part {
+        private final Arena arena = Arena.ofShared();
+        private final long rowBytes;
+        private final MemorySegment features;
+        private final MemorySegment labels;
+        private final MemorySegment ids;
+        private int rows;
+
+        Part(int capacity, long rowBytes) {
+            this.rowBytes = rowBytes;
+            this.features = arena.allocate(Math.max(capacity * rowBytes, 4), 64);
+            this.labels = arena.allocate(ValueLayout.JAVA_INT, Math.max(capacity, 1));
+            this.ids = arena.allocate(ValueLayout.JAVA_LONG, Math.max(capacity, 1));
         }
-        return true;
+
+        void add(float[] values, int from, int label, long id) {
+            MemorySegment.copy(values, from, features, Transform.F32, rows * rowBytes, (int) (rowBytes / 4));
+            labels.setAtIndex(ValueLayout.JAVA_INT, rows, label);
+            ids.setAtIndex(ValueLayout.JAVA_LONG, rows, id);
+            rows++;
+        }
+
+        /** The whole part on the lead (every rank's rows in rank order), an empty cache elsewhere. */
+        FeatureCache gather(Collectives comm, long tokens, long dim) {
+            int total = (int) (comm.gatherToLead(features, rows * rowBytes) / rowBytes);
+            comm.gatherToLead(labels, rows * 4L);
+            comm.gatherToLead(ids, rows * 8L);
+            if (!comm.isLead()) {
+                arena.close();
+                return new FeatureCache(Arena.ofShared(), MemorySegment.NULL, new int[0], new long[0], 0, tokens, dim);
+            }
+            int[] l = labels.asSlice(0, total * 4L).toArray(ValueLayout.JAVA_INT);
+            long[] i = ids.asSlice(0, total * 8L).toArray(ValueLayout.JAVA_LONG);
+            return new FeatureCache(arena, features, l, i, total, tokens, dim);
+        }
     }
 
     /**

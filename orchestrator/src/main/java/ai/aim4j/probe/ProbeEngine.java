@@ -6,6 +6,8 @@ import ai.aim4j.arrow.Sampler;
 import ai.aim4j.arrow.ShardSet;
 import ai.aim4j.data.BatchTensors;
 import ai.aim4j.data.ModelInput;
+import ai.aim4j.dist.Collectives;
+import ai.aim4j.dist.LeadDecision;
 import ai.aim4j.files.AtomicFiles;
 import ai.aim4j.model.Aim;
 import ai.aim4j.model.config.AimConfig;
@@ -23,6 +25,7 @@ import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,8 +52,15 @@ public final class ProbeEngine {
 
     private ProbeEngine() {}
 
-    /** Runs the probe; {@code log} gets progress lines. */
-    public static ProbeResult run(ProbeSettings s, PrintStream log) throws IOException {
+    /**
+     * Runs the probe; {@code log} gets progress lines. Over several ranks the trunk's passes (the
+     * features of every part) are split between them, and the lead trains the heads, evaluates and
+     * writes; it returns the result, the other ranks null.
+     */
+    public static ProbeResult run(ProbeSettings s, Collectives comm, PrintStream log) throws IOException {
+        if (!comm.isLead()) {
+            log = new PrintStream(OutputStream.nullOutputStream());
+        }
         NamedTensors weights = s.trunk() instanceof ProbeSettings.Trunk.Weights w ? WeightFiles.read(w.file()) : null;
         try (ShardSet train = ShardSet.open(s.data()); ShardSet test = ShardSet.open(s.valData())) {
             AimConfig config = ModelSpecs.trunk(s.model(), weights).withNumClasses(Math.max(2, train.info().classNames().size()));
@@ -58,10 +68,10 @@ public final class ProbeEngine {
                 config = config.withProbeLayers(config.resolveProbeLayers(s.probeLayers()));
             }
             return switch (s.trunk()) {
-                case ProbeSettings.Trunk.Pixels p -> pixels(config, train, test, s, log);
-                case ProbeSettings.Trunk.Weights w -> trunk(config, weights, w.file(), w.file().toString(), train, test, s, log);
+                case ProbeSettings.Trunk.Pixels p -> pixels(config, train, test, s, comm, log);
+                case ProbeSettings.Trunk.Weights w -> trunk(config, weights, w.file(), w.file().toString(), train, test, s, comm, log);
                 case ProbeSettings.Trunk.Random r -> trunk(config, NamedTensors.inMemory(Initializer.materialize(new Aim(config, false), s.seed())),
-                        null, "random (seed " + s.seed() + ")", train, test, s, log);
+                        null, "random (seed " + s.seed() + ")", train, test, s, comm, log);
             };
         } finally {
             if (weights != null) {
@@ -71,42 +81,53 @@ public final class ProbeEngine {
     }
 
     private static ProbeResult trunk(AimConfig config, NamedTensors weights, Path file, String name, ShardSet train, ShardSet test,
-                                     ProbeSettings s, PrintStream log) throws IOException {
+                                     ProbeSettings s, Collectives comm, PrintStream log) throws IOException {
         Supplier<ProbeTrainer> heads = () -> new ProbeTrainer(s.grid(), WARMUP, () -> ProbeHead.init(config, s.seed()));
         long t0 = System.nanoTime();
         if (s.augmented()) {
             try (Aim aim = Aim.load(config, weights, DataType.FLOAT32, name, true)) {
-                FeatureCache[] caches = ProbeParts.compute(s, train, test, log, trunkFeatures(aim, config, s), false);
-                return train(caches, name, config, s, seconds(t0), log, heads, trainer -> streamAugmented(aim, train, s, trainer, log));
+                FeatureCache[] caches = ProbeParts.compute(s, train, test, log, trunkFeatures(aim, config, s, comm), false);
+                PrintStream out = log;
+                return train(caches, name, config, s, seconds(t0), comm, log, heads, trainer -> streamAugmented(aim, train, s, trainer, out));
             }
         }
         Map<String, Object> key = s.cacheFeatures() ? ProbeParts.cacheKey(config, file, name, train, test, s) : null;
-        FeatureCache[] caches = key == null ? null : ProbeParts.read(s.out(), key);
-        if (caches == null) {
-            try (Aim aim = Aim.load(config, weights, DataType.FLOAT32, name, true)) {
-                caches = ProbeParts.compute(s, train, test, log, trunkFeatures(aim, config, s), true);
+        FeatureCache[][] stored = {null};
+        boolean reuse = key != null && !LeadDecision.share(comm, () -> {
+            stored[0] = ProbeParts.read(s.out(), key);
+            return stored[0] == null ? "" : "reuse";
+        }).isEmpty();
+        FeatureCache[] caches;
+        if (reuse) {
+            if (!comm.isLead()) {
+                return null;
             }
-            if (key != null) {
+            caches = stored[0];
+            log.printf("features: reusing the cache in %s%n", s.out().resolve("features"));
+        } else {
+            try (Aim aim = Aim.load(config, weights, DataType.FLOAT32, name, true)) {
+                caches = ProbeParts.compute(s, train, test, log, trunkFeatures(aim, config, s, comm), true);
+            }
+            if (key != null && comm.isLead()) {
                 ProbeParts.write(caches, s.out(), key, train, test);
             }
-        } else {
-            log.printf("features: reusing the cache in %s%n", s.out().resolve("features"));
         }
-        return train(caches, name, config, s, seconds(t0), log, heads, null);
+        return train(caches, name, config, s, seconds(t0), comm, log, heads, null);
     }
 
-    private static ProbeParts.Extractor trunkFeatures(Aim aim, AimConfig config, ProbeSettings s) {
+    private static ProbeParts.Extractor trunkFeatures(Aim aim, AimConfig config, ProbeSettings s, Collectives comm) {
         return (data, route, limits) -> FeatureCache.compute(aim, data, ModelInput.transform(config, data, "none", false), route, limits,
-                FEATURE_BATCH, BatchTensors.loaderThreads());
+                FEATURE_BATCH, BatchTensors.loaderThreads(), comm);
     }
 
     /** The raw-pixel baseline: softmax regression on the model's normalized input pixels, same splits and protocol. */
-    private static ProbeResult pixels(AimConfig config, ShardSet train, ShardSet test, ProbeSettings s, PrintStream log) throws IOException {
+    private static ProbeResult pixels(AimConfig config, ShardSet train, ShardSet test, ProbeSettings s, Collectives comm, PrintStream log)
+            throws IOException {
         long t0 = System.nanoTime();
         FeatureCache[] caches = ProbeParts.compute(s, train, test, log, (data, route, limits) -> FeatureCache.pixels(data,
-                ModelInput.transform(config, data, "none", false), route, limits, FEATURE_BATCH, BatchTensors.loaderThreads()), true);
+                ModelInput.transform(config, data, "none", false), route, limits, FEATURE_BATCH, BatchTensors.loaderThreads(), comm), true);
         int[] chw = ModelInput.transform(config, train, "none", false).outputShape();
-        return train(caches, "raw pixels (softmax regression)", config, s, seconds(t0), log,
+        return train(caches, "raw pixels (softmax regression)", config, s, seconds(t0), comm, log,
                 () -> new ProbeTrainer(s.grid(), WARMUP, () -> new SoftmaxRegression(chw[0] * chw[1] * chw[2], config.numClasses())), null);
     }
 
@@ -140,9 +161,18 @@ public final class ProbeEngine {
         }
     }
 
-    /** Trains ({@code streamed} null: on the cached training part), then evaluates, chooses and saves. */
+    /**
+     * Trains ({@code streamed} null: on the cached training part), then evaluates, chooses and saves:
+     * on the lead, which holds the gathered parts; the other ranks are done and return null.
+     */
     private static ProbeResult train(FeatureCache[] caches, String trunkName, AimConfig config, ProbeSettings s, double featureSeconds,
-                                     PrintStream log, Supplier<ProbeTrainer> trainers, Streamed streamed) throws IOException {
+                                     Collectives comm, PrintStream log, Supplier<ProbeTrainer> trainers, Streamed streamed) throws IOException {
+        if (!comm.isLead()) {
+            for (FeatureCache c : caches) {
+                c.close();
+            }
+            return null;
+        }
         FeatureCache fit = caches[0];
         FeatureCache held = caches[1];
         FeatureCache eval = caches[2];

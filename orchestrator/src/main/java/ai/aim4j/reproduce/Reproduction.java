@@ -171,7 +171,7 @@ public final class Reproduction {
         return results.once(name, Results.Probe.class, () -> {
             log.println("aim4j: " + name);
             long t0 = System.nanoTime();
-            ProbeResult r = ProbeEngine.run(s, log);
+            ProbeResult r = ProbeEngine.run(s, SingleProcess.INSTANCE, log);
             return about.apply(new Measured(r, seconds(t0), line(s.toArgs())));
         });
     }

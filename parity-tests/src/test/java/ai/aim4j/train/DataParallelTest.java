@@ -1,5 +1,6 @@
 package ai.aim4j.train;
 
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -7,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.aim4j.arrow.DatasetWriter;
+import ai.aim4j.cli.ChildJvm;
 import ai.aim4j.arrow.source.Synthetic;
 import ai.aim4j.dist.MpiRun;
 import ai.aim4j.model.tensor.NamedTensors;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.aim4j.arrow.DatasetWriter;
+import ai.aim4j.cli.ChildJvm;
 import ai.aim4j.arrow.source.Synthetic;
 import java.io.IOException;
 import java.nio.file.Files;
