@@ -56,6 +56,8 @@ class ArchitectureTest {
         assertEquals(List.of(), imports("arrow-io", i -> !i.startsWith("ai.aim4j.") || i.startsWith("ai.aim4j.arrow") || i.startsWith("ai.aim4j.files")),
                 "the data layer knows nothing of the model");
         assertEquals(List.of(), imports("files", i -> !i.startsWith("ai.aim4j.") || i.startsWith("ai.aim4j.files")));
+        assertEquals(List.of(), imports("distributed", i -> !i.startsWith("ai.aim4j.") || i.startsWith("ai.aim4j.dist")),
+                "the collectives know nothing of models, tensors or data: they move bytes");
         assertEquals(List.of(), imports("python-interop", i -> !i.startsWith("ai.aim4j.") || i.startsWith("ai.aim4j.interop")));
         assertEquals(List.of(), imports("weights", i -> !i.startsWith("ai.aim4j.") || i.startsWith("ai.aim4j.weights")
                 || i.startsWith("ai.aim4j.model.") || i.startsWith("ai.aim4j.files") || i.startsWith("ai.aim4j.interop")));
@@ -64,7 +66,7 @@ class ArchitectureTest {
     @Test
     void onlyTheCommandLineKnowsPicocli() throws IOException {
         List<String> bad = new ArrayList<>();
-        for (String module : List.of("orchestrator", "weights", "model-java", "arrow-io", "python-interop", "files")) {
+        for (String module : List.of("orchestrator", "weights", "model-java", "arrow-io", "python-interop", "files", "distributed")) {
             for (Path f : sources(module, "main")) {
                 if (!f.toString().contains("/ai/aim4j/cli/") && Files.readString(f).contains("import picocli")) {
                     bad.add(ROOT.relativize(f).toString());
@@ -77,7 +79,8 @@ class ArchitectureTest {
     @Test
     void classesAreImportedNotNamedInline() throws IOException {
         List<String> bad = new ArrayList<>();
-        for (String module : List.of("orchestrator", "weights", "model-java", "arrow-io", "python-interop", "files", "parity-tests")) {
+        for (String module : List.of("orchestrator", "weights", "model-java", "arrow-io", "python-interop", "files", "distributed",
+                "parity-tests")) {
             for (String scope : List.of("main", "test")) {
                 for (Path f : sources(module, scope)) {
                     int n = 0;

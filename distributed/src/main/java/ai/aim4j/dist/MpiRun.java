@@ -47,9 +47,14 @@ public final class MpiRun {
 
     /** Whether Open MPI's launcher is on the path. */
     public static boolean installed() {
+        return onPath(MPIRUN);
+    }
+
+    /** Whether a program of that name is on the path. */
+    public static boolean onPath(String program) {
         String path = System.getenv().getOrDefault("PATH", "");
         for (String dir : path.split(":")) {
-            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, MPIRUN))) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, program))) {
                 return true;
             }
         }

@@ -27,6 +27,8 @@ public final class OpenMpi implements Collectives {
     /** Elements per call: MPI counts are C ints. */
     private static final long MAX_COUNT = 1L << 30;
     private static final int RTLD_NOW_GLOBAL = 0x102;
+    /** {@code MPI_IN_PLACE} of Open MPI's {@code mpi.h}. */
+    private static final MemorySegment IN_PLACE = MemorySegment.ofAddress(1);
     private static final int THREAD_FUNNELED = 1;
     /** Tag of the messages of {@link #gatherToLead} (the only point-to-point messages aim4j sends). */
     private static final int GATHER_TAG = 17;
@@ -160,9 +162,8 @@ public final class OpenMpi implements Collectives {
     private void reduce(MemorySegment values, long count, int width, MemorySegment type) {
         for (long done = 0; done < count; done += MAX_COUNT) {
             int n = (int) Math.min(MAX_COUNT, count - done);
-            MemorySegment part = values.asSlice(done * width, (long) n * width);
             try {
-                check("MPI_Allreduce", (int) allreduce.invokeExact(MemorySegment.ofAddress(1), part, n, type, sum, world));
+                check("MPI_Allreduce", (int) allreduce.invokeExact(IN_PLACE, values.asSlice(done * width), n, type, sum, world));
             } catch (Throwable t) {
                 throw failure("MPI_Allreduce", t);
             }

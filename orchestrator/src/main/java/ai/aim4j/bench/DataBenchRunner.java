@@ -11,14 +11,13 @@ import ai.aim4j.arrow.source.Synthetic;
 import ai.aim4j.arrow.transform.Normalization;
 import ai.aim4j.arrow.transform.PretrainTransform;
 import ai.aim4j.arrow.transform.ToTensor;
+import ai.aim4j.files.FileTrees;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Map;
-import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 
 /** Prepares the two datasets of {@code aim4j bench data} in a temporary folder and measures them. */
@@ -52,9 +51,7 @@ public final class DataBenchRunner {
                 }
             }
         } finally {
-            try (Stream<Path> s = Files.walk(tmp)) {
-                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            FileTrees.delete(tmp);
         }
     }
 

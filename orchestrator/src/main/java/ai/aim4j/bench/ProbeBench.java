@@ -9,6 +9,7 @@ import ai.aim4j.arrow.source.Synthetic;
 import ai.aim4j.data.BatchTensors;
 import ai.aim4j.data.ModelInput;
 import ai.aim4j.dist.SingleProcess;
+import ai.aim4j.files.FileTrees;
 import ai.aim4j.model.Aim;
 import ai.aim4j.model.config.AimConfig;
 import ai.aim4j.model.nn.Initializer;
@@ -24,10 +25,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * Probe training speed: the trunk's feature extraction, one epoch of one head on cached features,
@@ -71,9 +70,7 @@ public final class ProbeBench {
                 }
             }
         } finally {
-            try (Stream<Path> s = Files.walk(tmp)) {
-                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            FileTrees.delete(tmp);
         }
     }
 

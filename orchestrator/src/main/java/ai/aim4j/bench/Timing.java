@@ -1,6 +1,7 @@
 package ai.aim4j.bench;
 
 import java.util.Arrays;
+import java.util.List;
 
 /** Wall-clock timing of repeated work, reported as the median (robust on shared, noisy machines). */
 public final class Timing {
@@ -18,7 +19,17 @@ public final class Timing {
             t[i] = (System.nanoTime() - start) / 1e9;
         }
         Arrays.sort(t);
-        double median = t.length % 2 == 1 ? t[t.length / 2] : (t[t.length / 2 - 1] + t[t.length / 2]) / 2;
-        return new double[] {median, t[0], t[t.length - 1]};
+        return new double[] {middle(t), t[0], t[t.length - 1]};
+    }
+
+    /** The median of some values. */
+    public static double median(List<Double> values) {
+        double[] t = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        return middle(t);
+    }
+
+    private static double middle(double[] sorted) {
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 }

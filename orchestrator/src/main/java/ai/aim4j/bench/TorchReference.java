@@ -1,5 +1,6 @@
 package ai.aim4j.bench;
 
+import ai.aim4j.files.FileTrees;
 import ai.aim4j.model.config.PretrainConfig;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -9,7 +10,6 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -70,9 +70,7 @@ public final class TorchReference {
             Thread.currentThread().interrupt();
             throw new IOException(e);
         } finally {
-            try (var s = Files.walk(tmp)) {
-                s.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            }
+            FileTrees.delete(tmp);
         }
     }
 

@@ -1,5 +1,6 @@
 package ai.aim4j.bench;
 
+import ai.aim4j.dist.Collectives;
 import ai.aim4j.dist.SingleProcess;
 import ai.aim4j.model.AimPretraining;
 import ai.aim4j.model.PrefixCausalMask;
@@ -84,22 +85,38 @@ public final class TrainBench {
         double matmul = Math.max(MatmulRate.gflops(2048, 2048, 2048, 2, 5),
                 Math.max(MatmulRate.gflops(tokens, c.trunk().dim(), c.trunk().mlpHidden(), 2, 5),
                         MatmulRate.gflops(tokens, c.trunk().mlpHidden(), c.trunk().dim(), 2, 5)));
-        double step;
+        double step = stepSeconds(c, batch, warmup, steps, SingleProcess.INSTANCE)[0];
+        JsonNode torch = null;
+        if (withTorch) {
+            String missing = TorchReference.unavailable();
+            torch = missing != null ? TextNode.valueOf(missing)
+                    : TorchReference.run(c, batch, warmup, steps, Runtime.getRuntime().availableProcessors());
+        }
+        return new Result(name, c, batch, step, matmul, theoreticalPeak(), torch);
+    }
+
+    /**
+     * Median seconds of the whole step and of its communication, {@code [step, comm]}, of the
+     * {@link TrainStep} of {@code aim4j pretrain} on random images, {@code batch} per rank, on every
+     * rank of {@code comm}.
+     */
+    public static double[] stepSeconds(PretrainConfig c, int batch, int warmup, int steps, Collectives comm) {
         try (AimPretraining model = AimPretraining.initialize(c, 0, DataType.FLOAT32);
-             AdamW opt = new AdamW(model.trainableParameters(), AdamW.Hyper.RECIPE, new DecayGroups(DecayGroups.RECIPE_EXCLUDES))) {
-            TrainStep trainStep = new TrainStep(model, opt, SingleProcess.INSTANCE);
+             AdamW opt = new AdamW(model.trainableParameters(), AdamW.Hyper.RECIPE, new DecayGroups(DecayGroups.RECIPE_EXCLUDES));
+             TrainStep trainStep = new TrainStep(model, opt, comm)) {
             var t = c.trunk();
             int n = t.numPatches();
             ByteBuffer pixels = ByteBuffer.allocateDirect(batch * t.channels() * t.imgSize()[0] * t.imgSize()[1] * 4).order(ByteOrder.nativeOrder());
-            SplittableRandom rng = new SplittableRandom(1);
+            SplittableRandom rng = new SplittableRandom(1 + comm.rank());
             while (pixels.hasRemaining()) {
                 pixels.putFloat((float) rng.nextGaussian());
             }
             pixels.flip();
             long[] ids = new long[batch];
             long[] epochs = new long[batch];
-            long[] counter = {0};
-            step = Timing.median(warmup, steps, () -> {
+            long[] counter = {(long) comm.rank() << 32};
+            List<Double> comms = new ArrayList<>();
+            double step = Timing.median(warmup, steps, () -> {
                 for (int i = 0; i < batch; i++) {
                     ids[i] = counter[0]++;
                 }
@@ -108,16 +125,10 @@ public final class TrainBench {
                     NDArray mask = scope.create(PrefixCausalMask.sample(0, epochs, ids, n), new Shape(batch, n));
                     trainStep.accumulate(x, mask);
                 }
-                trainStep.finish(1e-3, 1.0);
+                comms.add(trainStep.finish(1e-3, 1.0).commS());
             })[0];
+            return new double[] {step, Timing.median(comms.subList(warmup, comms.size()))};
         }
-        JsonNode torch = null;
-        if (withTorch) {
-            String missing = TorchReference.unavailable();
-            torch = missing != null ? TextNode.valueOf(missing)
-                    : TorchReference.run(c, batch, warmup, steps, Runtime.getRuntime().availableProcessors());
-        }
-        return new Result(name, c, batch, step, matmul, theoreticalPeak(), torch);
     }
 
     /** cores x clock x 32 FLOP/cycle (two 8-wide fp32 FMA units, AVX2); the clock from /proc/cpuinfo. */

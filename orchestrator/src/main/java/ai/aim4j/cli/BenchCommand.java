@@ -1,15 +1,20 @@
 package ai.aim4j.cli;
 
+import ai.aim4j.bench.AllReduceBench;
+import ai.aim4j.bench.AllReducePeer;
 import ai.aim4j.bench.DataBenchRunner;
 import ai.aim4j.bench.ForwardBench;
 import ai.aim4j.bench.LoadBench;
 import ai.aim4j.bench.ProbeBench;
 import ai.aim4j.bench.TrainBench;
 import ai.aim4j.data.BatchTensors;
+import ai.aim4j.dist.MpiRun;
+import ai.aim4j.files.FileTrees;
 import ai.aim4j.model.config.AimConfig;
 import ai.aim4j.model.tensor.NamedTensors;
 import ai.aim4j.run.ModelSpecs;
 import ai.aim4j.weights.WeightFiles;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -18,7 +23,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code aim4j bench ...}: performance measurements (medians, side by side in one run). */
-@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.", subcommands = {BenchCommand.Forward.class, BenchCommand.Load.class, BenchCommand.Data.class, BenchCommand.Train.class, BenchCommand.Probe.class})
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.", subcommands = {BenchCommand.Forward.class, BenchCommand.Load.class, BenchCommand.Data.class, BenchCommand.Train.class, BenchCommand.Probe.class,
+        BenchCommand.AllReduce.class})
 final class BenchCommand {
 
     @Command(name = "forward", mixinStandardHelpOptions = true,
@@ -130,6 +136,61 @@ final class BenchCommand {
             AimConfig c = model != null ? ModelSpecs.trunk(model) : ProbeBench.defaultModel();
             ProbeBench.run(c, images, heads, BatchTensors.loaderThreads(), System.out);
             return 0;
+        }
+    }
+
+    @Command(name = "allreduce", mixinStandardHelpOptions = true,
+            description = "All-reduce latency and bus bandwidth by message size over N ranks (Open MPI from Java, next to the same calls"
+                    + " from C), the share of a data-parallel pre-training step spent in communication for the bench train geometries, and"
+                    + " the predicted efficiency at 8, 64 and 512 ranks on 25 and 100 Gb/s.")
+    static final class AllReduce implements Callable<Integer> {
+        @Option(names = "--nproc", defaultValue = "2", description = "ranks (default: ${DEFAULT-VALUE})")
+        int nproc;
+
+        @Option(names = "--hosts", split = ",", description = "machines as host:slots,... (default: this machine only)")
+        List<String> hosts = List.of();
+
+        @Option(names = "--threads-per-rank", description = "compute threads of each rank (default on one machine: its cores / --nproc)")
+        Integer threadsPerRank;
+
+        @Option(names = "--steps", defaultValue = "5", description = "timed training steps per geometry (default: ${DEFAULT-VALUE})")
+        int steps;
+
+        @Option(names = "--result", hidden = true, description = "where a rank of the benchmark's own job writes what it measured")
+        Path result;
+
+        @Override
+        public Integer call() throws Exception {
+            if (result != null) {
+                return Ranks.run(comm -> {
+                    AllReduceBench.rank(comm, result, steps);
+                    return 0;
+                });
+            }
+            if (nproc < 2) {
+                throw new IllegalArgumentException("--nproc must be at least 2: an all-reduce of one rank moves nothing");
+            }
+            if (!MpiRun.installed()) {
+                throw new IllegalStateException("bench allreduce needs Open MPI's mpirun: install it (Debian and Ubuntu: apt install openmpi-bin"
+                        + " libopenmpi-dev)");
+            }
+            Path work = Files.createTempDirectory("aim4j-allreduce");
+            try {
+                int threads = LaunchCommand.threads(nproc, hosts, threadsPerRank);
+                Path measured = work.resolve("aim4j.json");
+                List<String> rank = RankCommand.of(threads, List.of("bench", "allreduce", "--result", measured.toString(), "--steps",
+                        Integer.toString(steps)));
+                int code = new ProcessBuilder(MpiRun.command(nproc, hosts, threads, rank)).inheritIO().start().waitFor();
+                if (code != 0) {
+                    return code;
+                }
+                String whyNoPeer = AllReducePeer.unavailable();
+                List<AllReduceBench.Sweep> peer = whyNoPeer == null ? AllReducePeer.run(nproc, hosts, work) : null;
+                AllReduceBench.print(AllReduceBench.read(measured), peer, whyNoPeer, System.out);
+                return 0;
+            } finally {
+                FileTrees.delete(work);
+            }
         }
     }
 }

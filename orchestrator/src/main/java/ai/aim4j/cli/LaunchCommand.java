@@ -1,8 +1,6 @@
 package ai.aim4j.cli;
 
 import ai.aim4j.dist.MpiRun;
-import java.lang.management.ManagementFactory;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -44,12 +42,8 @@ final class LaunchCommand implements Callable<Integer> {
             throw new IllegalStateException("aim4j launch needs Open MPI's mpirun, which is not on the PATH: install it (Debian and"
                     + " Ubuntu: apt install openmpi-bin libopenmpi-dev)");
         }
-        int threads = threadsPerRank != null ? threadsPerRank
-                : hosts.isEmpty() ? Math.max(1, Runtime.getRuntime().availableProcessors() / nproc) : 0;
-        if (threads < 0) {
-            throw new IllegalArgumentException("--threads-per-rank must be positive");
-        }
-        Process job = new ProcessBuilder(MpiRun.command(nproc, hosts, threads, rank(threads))).inheritIO().start();
+        int threads = threads(nproc, hosts, threadsPerRank);
+        Process job = new ProcessBuilder(MpiRun.command(nproc, hosts, threads, RankCommand.of(threads, command))).inheritIO().start();
         Thread stop = new Thread(job::destroy);
         Runtime.getRuntime().addShutdownHook(stop);
         int code = job.waitFor();
@@ -57,17 +51,11 @@ final class LaunchCommand implements Callable<Integer> {
         return code;
     }
 
-    /** The command line of one rank: this JVM, its flags and class path, the command. */
-    private List<String> rank(int threads) {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(ProcessHandle.current().info().command().orElse("java"));
-        cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
-        if (threads > 0) {
-            // The JVM then sizes everything it sizes by cores (loader pools, the default loader threads) to the rank's share.
-            cmd.add("-XX:ActiveProcessorCount=" + threads);
+    /** Threads per rank: as asked, else on one machine its cores shared out, else (other machines' cores unknown) the JVM's own. */
+    static int threads(int nproc, List<String> hosts, Integer asked) {
+        if (asked != null && asked < 1) {
+            throw new IllegalArgumentException("--threads-per-rank must be positive");
         }
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
-        cmd.addAll(command);
-        return cmd;
+        return asked != null ? asked : hosts.isEmpty() ? Math.max(1, Runtime.getRuntime().availableProcessors() / nproc) : 0;
     }
 }

@@ -4,7 +4,10 @@ import ai.aim4j.dist.Jobs;
 import ai.aim4j.dist.SharedFailure;
 import java.io.PrintWriter;
 import java.nio.file.NoSuchFileException;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ParseResult;
 import picocli.CommandLine;
 
 /** The {@code aim4j} command line. */
@@ -27,8 +30,13 @@ public final class Main {
         // Everything after launch's own options is the command it runs, options included.
         cli.getSubcommands().get("launch").setStopAtPositional(true);
         cli.setExecutionStrategy(parsed -> {
-            String name = parsed.subcommand() == null ? null : parsed.subcommand().commandSpec().name();
-            if (name != null && !LaunchCommand.DISTRIBUTED.contains(name)) {
+            List<String> path = new ArrayList<>();
+            for (ParseResult p = parsed.subcommand(); p != null; p = p.subcommand()) {
+                path.add(p.commandSpec().name());
+            }
+            String name = String.join(" ", path);
+            // The benchmark of the collectives starts its own job.
+            if (!path.isEmpty() && !LaunchCommand.DISTRIBUTED.contains(path.getFirst()) && !name.equals("bench allreduce")) {
                 try {
                     int world = Jobs.declaredWorld();
                     if (world > 1) {

@@ -2,6 +2,7 @@ package ai.aim4j.train;
 
 import ai.aim4j.arrow.Sampler;
 import ai.aim4j.files.AtomicFiles;
+import ai.aim4j.files.FileTrees;
 import ai.aim4j.files.Sha256;
 import ai.aim4j.model.tensor.HostTensor;
 import ai.aim4j.model.tensor.NamedTensors;
@@ -89,7 +90,7 @@ public final class CheckpointStore {
         Files.createDirectories(dir);
         String name = name(state.step());
         Path tmp = dir.resolve("." + name + ".tmp");
-        deleteTree(tmp);
+        FileTrees.delete(tmp);
         Files.createDirectories(tmp);
         try {
             SafeTensors.write(tmp.resolve("model.safetensors"), model, Map.of("format", "pt"));
@@ -103,19 +104,19 @@ public final class CheckpointStore {
             manifest.put("step", state.step());
             AtomicFiles.writeString(tmp.resolve("manifest.json"), JSON.writeValueAsString(manifest));
         } catch (IOException | RuntimeException e) {
-            deleteTree(tmp);
+            FileTrees.delete(tmp);
             throw e;
         }
         Path target = dir.resolve(name);
         Path replaced = dir.resolve("." + name + REPLACED);
         if (Files.exists(target)) {
             // Never delete the only copy of a step: set it aside until the new one is in place.
-            deleteTree(replaced);
+            FileTrees.delete(replaced);
             Files.move(target, replaced, StandardCopyOption.ATOMIC_MOVE);
         }
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
         syncDirectory();
-        deleteTree(replaced);
+        FileTrees.delete(replaced);
         prune();
         return new Checkpoint(state.step(), target);
     }
@@ -123,7 +124,7 @@ public final class CheckpointStore {
     private void prune() throws IOException {
         List<Checkpoint> all = list();
         for (int i = 0; i < all.size() - keep; i++) {
-            deleteTree(all.get(i).dir());
+            FileTrees.delete(all.get(i).dir());
         }
     }
 
@@ -152,7 +153,7 @@ public final class CheckpointStore {
                 if (f.startsWith(".") && f.endsWith(REPLACED)) {
                     Path target = dir.resolve(f.substring(1, f.length() - REPLACED.length()));
                     if (Files.exists(target)) {
-                        deleteTree(p);
+                        FileTrees.delete(p);
                     } else {
                         Files.move(p, target, StandardCopyOption.ATOMIC_MOVE);
                     }
@@ -219,17 +220,6 @@ public final class CheckpointStore {
             ch.force(true);
         } catch (IOException e) {
             // Some file systems cannot open a directory for syncing; the files themselves are synced.
-        }
-    }
-
-    private static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(q);
-            }
         }
     }
 }
