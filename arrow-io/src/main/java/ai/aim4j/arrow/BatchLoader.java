@@ -50,16 +50,11 @@ public final class BatchLoader implements AutoCloseable {
     private final AtomicLong undecodable = new AtomicLong();
 
     /**
+     * @param order    the samples, in delivery order (a rank's share of the sampler's stream, a list)
      * @param threads  decoding threads; 0 assembles each batch on the caller's thread
      * @param prefetch batches prepared ahead (with threads)
      * @param strict   an undecodable image fails the run instead of being skipped with a warning
      */
-    public BatchLoader(ShardSet data, Sampler sampler, Sampler.Cursor start, int batchSize, Transform transform, long seed,
-                       int threads, int prefetch, boolean strict, Consumer<String> warn) {
-        this(data, sampler.iterator(start), batchSize, transform, seed, threads, prefetch, strict, warn);
-    }
-
-    /** As above, over any stream of samples (a rank's share of the global stream, say). */
     public BatchLoader(ShardSet data, SampleStream order, int batchSize, Transform transform, long seed, int threads, int prefetch,
                        boolean strict, Consumer<String> warn) {
         if (batchSize < 1) {

@@ -2,7 +2,7 @@ package ai.aim4j.arrow;
 
 /** A rank's samples in delivery order: the next dataset index, its epoch, and where to resume. */
 public interface SampleStream {
-    /** Whether there is a next sample (endless streams always have one, unless this rank has no samples at all). */
+    /** Whether there is a next sample (endless streams always have one). */
     boolean hasNext();
 
     /** The epoch of the next sample (it seeds the sample's augmentation and prefix). */

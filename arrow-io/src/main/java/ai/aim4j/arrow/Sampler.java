@@ -1,16 +1,16 @@
 package ai.aim4j.arrow;
 
-import java.util.NoSuchElementException;
 import java.util.SplittableRandom;
 
 /**
  * Deterministic, resumable sample order across ranks. Each epoch has one global permutation of the
- * dataset, a function of {@code (seed, epoch)} only; rank {@code r} of {@code W} takes positions
- * {@code r, r + W, r + 2W, ...} of it. Every sample is delivered exactly once per epoch across the
- * ranks, with no padding and no drops: when {@code W} does not divide the size, the first
- * {@code size mod W} ranks get one sample more (a rank of a world larger than the dataset gets none,
- * and its batches are empty). A {@link Cursor} names the next sample to deliver, so
- * a resumed run continues with exactly the sample an uninterrupted one would have seen next.
+ * dataset, a function of {@code (seed, epoch)} only, and the epochs' permutations one after another
+ * make the global stream. Rank {@code r} of {@code W} takes positions {@code r, r + W, r + 2W, ...}
+ * of the stream from where it starts, so every {@code W} consecutive samples go one to each rank:
+ * a global batch is the same samples whatever the world size, every sample is delivered exactly
+ * once per epoch across the ranks, with no padding and no drops. A {@link Cursor} names the next
+ * position of the stream, so a resumed run, at any world size, continues with exactly the samples
+ * an uninterrupted one would have seen next.
  */
 public final class Sampler {
     private final long size;
@@ -18,7 +18,7 @@ public final class Sampler {
     private final int rank;
     private final int world;
 
-    /** Where iteration stands: the next sample is position {@code position} of epoch {@code epoch}'s order. */
+    /** A position of the global stream: position {@code position} of epoch {@code epoch}'s permutation. */
     public record Cursor(long epoch, long position) {}
 
     public Sampler(long size, long seed, int rank, int world) {
@@ -52,39 +52,12 @@ public final class Sampler {
         return p;
     }
 
-    /** Samples this rank receives per epoch. */
-    public long perEpoch() {
-        return size / world + (rank < size % world ? 1 : 0);
-    }
-
-    /** This rank's dataset indices for one epoch, in delivery order. */
-    public int[] epochOrder(long epoch) {
-        int[] p = permutation(size, seed, epoch);
-        int[] mine = new int[(int) perEpoch()];
-        for (int k = 0; k < mine.length; k++) {
-            mine[k] = p[rank + k * world];
-        }
-        return mine;
-    }
-
-    /** An endless iterator from {@code start}, crossing into later epochs as each one ends. */
-    public Iterator iterator(Cursor start) {
-        return new Iterator(start);
-    }
-
-    /**
-     * This rank's share of the global stream, the epochs' permutations one after the other: from the
-     * global position {@code start}, rank {@code r} takes positions {@code start + r},
-     * {@code start + r + W}, ... So every {@code W} consecutive samples of the stream go one to each
-     * rank, a global batch is the same samples whatever the world size, and the cursor after whole
-     * rounds is one global position that any world size can resume from. With one rank it is
-     * {@link #iterator}.
-     */
+    /** This rank's endless share of the global stream from {@code start} (see the class comment). */
     public Strided strided(Cursor start) {
         return new Strided(start);
     }
 
-    /** See {@link #strided}; {@link #cursor()} is global, and the same on every rank after whole rounds. */
+    /** A rank's share of the stream; its {@link #cursor()} is global, and the same on every rank after whole rounds. */
     public final class Strided implements SampleStream {
         private final long first;
         private long taken;
@@ -128,52 +101,6 @@ public final class Sampler {
         public Cursor cursor() {
             long g = first + taken * world;
             return new Cursor(g / size, g % size);
-        }
-    }
-
-    /** Yields dataset indices; {@link #cursor()} is where it stands (saved in checkpoints). */
-    public final class Iterator implements SampleStream {
-        private long epoch;
-        private long position;
-        private int[] order;
-
-        private Iterator(Cursor start) {
-            if (start.position() < 0 || start.position() > perEpoch()) {
-                throw new IllegalArgumentException("cursor position " + start.position() + " is outside the epoch of " + perEpoch());
-            }
-            this.epoch = start.epoch();
-            this.position = start.position();
-        }
-
-        @Override
-        public boolean hasNext() {
-            return perEpoch() > 0;
-        }
-
-        @Override
-        public long nextEpoch() {
-            return cursor().epoch();
-        }
-
-        @Override
-        public int next() {
-            if (perEpoch() == 0) {
-                throw new NoSuchElementException("rank " + rank + " of " + world + " has no samples of a dataset of " + size);
-            }
-            if (position == perEpoch()) {
-                epoch++;
-                position = 0;
-                order = null;
-            }
-            if (order == null) {
-                order = epochOrder(epoch);
-            }
-            return order[(int) position++];
-        }
-
-        @Override
-        public Cursor cursor() {
-            return position == perEpoch() ? new Cursor(epoch + 1, 0) : new Cursor(epoch, position);
         }
     }
 }

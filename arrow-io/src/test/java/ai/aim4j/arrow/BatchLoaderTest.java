@@ -51,7 +51,7 @@ class BatchLoaderTest {
     private static List<float[]> stream(Path data, Transform t, int threads, Sampler.Cursor start, int batches) throws IOException {
         List<float[]> out = new ArrayList<>();
         try (ShardSet set = ShardSet.open(data);
-             BatchLoader loader = new BatchLoader(set, new Sampler(set.size(), 11, 0, 1), start, 16, t, 5, threads, 3, true, w -> { })) {
+             BatchLoader loader = new BatchLoader(set, new Sampler(set.size(), 11, 0, 1).strided(start), 16, t, 5, threads, 3, true, w -> { })) {
             for (int b = 0; b < batches; b++) {
                 try (Batch batch = loader.next()) {
                     out.add(batch.pixels().toArray(F32));
@@ -65,9 +65,9 @@ class BatchLoaderTest {
     void rawBatchesHoldTheNormalizedPixelsInSamplerOrder() throws IOException {
         Normalization norm = Normalization.IMAGENET;
         try (ShardSet set = ShardSet.open(raw);
-             BatchLoader loader = new BatchLoader(set, new Sampler(set.size(), 11, 0, 1), new Sampler.Cursor(0, 0), 16,
+             BatchLoader loader = new BatchLoader(set, new Sampler(set.size(), 11, 0, 1).strided(new Sampler.Cursor(0, 0)), 16,
                      new ToTensor(20, 20, norm), 5, 2, 2, true, w -> { })) {
-            int[] expectedOrder = new Sampler(set.size(), 11, 0, 1).epochOrder(0);
+            int[] expectedOrder = Sampler.permutation(set.size(), 11, 0);
             for (int b = 0; b < 3; b++) {
                 try (Batch batch = loader.next()) {
                     assertArrayEquals(new int[] {16, 3, 20, 20}, batch.shape());
@@ -108,7 +108,7 @@ class BatchLoaderTest {
         List<float[]> straight = stream(png, t, 2, new Sampler.Cursor(0, 0), 15);
         Sampler.Cursor after7;
         try (ShardSet set = ShardSet.open(png);
-             BatchLoader loader = new BatchLoader(set, new Sampler(set.size(), 11, 0, 1), new Sampler.Cursor(0, 0), 16, t, 5, 2, 3, true, w -> { })) {
+             BatchLoader loader = new BatchLoader(set, new Sampler(set.size(), 11, 0, 1).strided(new Sampler.Cursor(0, 0)), 16, t, 5, 2, 3, true, w -> { })) {
             Batch last = null;
             for (int b = 0; b < 7; b++) {
                 if (last != null) {
@@ -129,7 +129,7 @@ class BatchLoaderTest {
     void steadyStateStreamingAllocatesLittleHeap() throws IOException {
         var threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
         try (ShardSet set = ShardSet.open(raw);
-             BatchLoader loader = new BatchLoader(set, new Sampler(set.size(), 1, 0, 1), new Sampler.Cursor(0, 0), 64,
+             BatchLoader loader = new BatchLoader(set, new Sampler(set.size(), 1, 0, 1).strided(new Sampler.Cursor(0, 0)), 64,
                      new ToTensor(20, 20, Normalization.IMAGENET), 5, 0, 0, true, w -> { })) {
             for (int i = 0; i < 20; i++) {
                 loader.next().close();
@@ -179,7 +179,7 @@ class BatchLoaderTest {
         DatasetWriter.write(bad, data, 1, null, Map.of(), n -> { });
         List<String> warnings = new ArrayList<>();
         try (ShardSet set = ShardSet.open(data);
-             BatchLoader loader = new BatchLoader(set, new Sampler(40, 0, 0, 1), new Sampler.Cursor(0, 0), 40,
+             BatchLoader loader = new BatchLoader(set, new Sampler(40, 0, 0, 1).strided(new Sampler.Cursor(0, 0)), 40,
                      new ToTensor(20, 20, Normalization.IMAGENET), 0, 0, 0, false, warnings::add)) {
             try (Batch b = loader.next()) {
                 assertEquals(36, b.size());
@@ -189,7 +189,7 @@ class BatchLoaderTest {
             assertTrue(warnings.getFirst().contains("undecodable"), warnings.getFirst());
         }
         try (ShardSet set = ShardSet.open(data);
-             BatchLoader loader = new BatchLoader(set, new Sampler(40, 0, 0, 1), new Sampler.Cursor(0, 0), 40,
+             BatchLoader loader = new BatchLoader(set, new Sampler(40, 0, 0, 1).strided(new Sampler.Cursor(0, 0)), 40,
                      new ToTensor(20, 20, Normalization.IMAGENET), 0, 0, 1, true, w -> { })) {
             IllegalStateException e = assertThrows(IllegalStateException.class, loader::next);
             assertTrue(e.getMessage().contains("cannot be decoded"), e.getMessage());
@@ -216,7 +216,7 @@ class BatchLoaderTest {
         for (int threads : new int[] {0, 2}) {
             assertTimeoutPreemptively(Duration.ofSeconds(20), () -> {
                 try (ShardSet set = ShardSet.open(raw);
-                     BatchLoader loader = new BatchLoader(set, new Sampler(set.size(), 0, 0, 1), new Sampler.Cursor(0, 0), 8, new Failing(), 0,
+                     BatchLoader loader = new BatchLoader(set, new Sampler(set.size(), 0, 0, 1).strided(new Sampler.Cursor(0, 0)), 8, new Failing(), 0,
                              threads, 1, true, w -> { })) {
                     for (int i = 0; i < 6; i++) {
                         IllegalStateException e = assertThrows(IllegalStateException.class, loader::next);
@@ -229,13 +229,14 @@ class BatchLoaderTest {
     }
 
     @Test
-    void aRankWithoutSamplesGetsEmptyBatches() throws IOException {
+    void aListOfSamplesEndsInShortThenEmptyBatches() throws IOException {
         try (ShardSet set = ShardSet.open(raw);
-             BatchLoader loader = new BatchLoader(set, new Sampler(set.size(), 0, 203, 204), new Sampler.Cursor(0, 0), 8,
+             BatchLoader loader = new BatchLoader(set, new ListedSamples(new int[] {9, 3, 0, 7, 1, 2, 8, 4, 6, 5}), 8,
                      new ToTensor(20, 20, Normalization.IMAGENET), 0, 1, 2, true, w -> { })) {
-            for (int i = 0; i < 3; i++) {
+            int[] sizes = {8, 2, 0, 0};
+            for (int size : sizes) {
                 try (Batch b = loader.next()) {
-                    assertEquals(0, b.size());
+                    assertEquals(size, b.size());
                     assertEquals(0, b.skipped());
                 }
             }

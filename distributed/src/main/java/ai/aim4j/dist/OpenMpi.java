@@ -2,7 +2,6 @@ package ai.aim4j.dist;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -142,19 +141,21 @@ public final class OpenMpi implements Collectives {
 
     @Override
     public void allReduceDoubles(double[] values) {
-        try (Arena tmp = Arena.ofConfined()) {
-            MemorySegment seg = tmp.allocateFrom(JAVA_DOUBLE, values);
-            reduce(seg, values.length, 8, float64);
-            MemorySegment.copy(seg, JAVA_DOUBLE, 0, values, 0, values.length);
-        }
+        reduceArray(MemorySegment.ofArray(values), values.length, float64);
     }
 
     @Override
     public void allReduceLongs(long[] values) {
+        reduceArray(MemorySegment.ofArray(values), values.length, int64);
+    }
+
+    /** Sums a Java array of 8-byte values: native code cannot see the heap, so a native copy is summed and copied back. */
+    private void reduceArray(MemorySegment array, int count, MemorySegment type) {
         try (Arena tmp = Arena.ofConfined()) {
-            MemorySegment seg = tmp.allocateFrom(JAVA_LONG, values);
-            reduce(seg, values.length, 8, int64);
-            MemorySegment.copy(seg, JAVA_LONG, 0, values, 0, values.length);
+            MemorySegment copy = tmp.allocate(array.byteSize(), 8);
+            copy.copyFrom(array);
+            reduce(copy, count, 8, type);
+            array.copyFrom(copy);
         }
     }
 

@@ -23,7 +23,7 @@ public final class DataBench {
 
     public static Result run(String name, ShardSet data, Transform transform, int batch, int threads, int batches) {
         var mx = (ThreadMXBean) ManagementFactory.getThreadMXBean();
-        try (BatchLoader loader = new BatchLoader(data, new Sampler(data.size(), 0, 0, 1), new Sampler.Cursor(0, 0), batch, transform, 0,
+        try (BatchLoader loader = new BatchLoader(data, new Sampler(data.size(), 0, 0, 1).strided(new Sampler.Cursor(0, 0)), batch, transform, 0,
                 threads, 4, false, w -> { })) {
             for (int i = 0; i < Math.max(3, batches / 10); i++) {
                 loader.next().close();

@@ -81,7 +81,7 @@ public final class ProbeBench {
         int batch = 256;
         long steps = (data.size() + batch - 1) / batch;
         try (ProbeTrainer t = heads(c, grid);
-             BatchLoader loader = new BatchLoader(data, new Sampler(data.size(), 0, 0, 1), new Sampler.Cursor(0, 0), batch,
+             BatchLoader loader = new BatchLoader(data, new Sampler(data.size(), 0, 0, 1).strided(new Sampler.Cursor(0, 0)), batch,
                      ModelInput.transform(c, data, "none", false), 0, 1, 2, false, w -> { })) {
             var schedules = t.schedules(steps);
             long t0 = System.nanoTime();

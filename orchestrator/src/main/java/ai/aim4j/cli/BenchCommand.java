@@ -144,14 +144,8 @@ final class BenchCommand {
                     + " from C), the share of a data-parallel pre-training step spent in communication for the bench train geometries, and"
                     + " the predicted efficiency at 8, 64 and 512 ranks on 25 and 100 Gb/s.")
     static final class AllReduce implements Callable<Integer> {
-        @Option(names = "--nproc", defaultValue = "2", description = "ranks (default: ${DEFAULT-VALUE})")
-        int nproc;
-
-        @Option(names = "--hosts", split = ",", description = "machines as host:slots,... (default: this machine only)")
-        List<String> hosts = List.of();
-
-        @Option(names = "--threads-per-rank", description = "compute threads of each rank (default on one machine: its cores / --nproc)")
-        Integer threadsPerRank;
+        @Mixin
+        JobOptions job;
 
         @Option(names = "--steps", defaultValue = "5", description = "timed training steps per geometry (default: ${DEFAULT-VALUE})")
         int steps;
@@ -167,7 +161,7 @@ final class BenchCommand {
                     return 0;
                 });
             }
-            if (nproc < 2) {
+            if (job.nproc < 2) {
                 throw new IllegalArgumentException("--nproc must be at least 2: an all-reduce of one rank moves nothing");
             }
             if (!MpiRun.installed()) {
@@ -176,16 +170,16 @@ final class BenchCommand {
             }
             Path work = Files.createTempDirectory("aim4j-allreduce");
             try {
-                int threads = LaunchCommand.threads(nproc, hosts, threadsPerRank);
+                int threads = job.threads();
                 Path measured = work.resolve("aim4j.json");
-                List<String> rank = RankCommand.of(threads, List.of("bench", "allreduce", "--result", measured.toString(), "--steps",
-                        Integer.toString(steps)));
-                int code = new ProcessBuilder(MpiRun.command(nproc, hosts, threads, rank)).inheritIO().start().waitFor();
+                List<String> rank = RankCommand.of(threads, List.of("bench", "allreduce", "--nproc", Integer.toString(job.nproc), "--result",
+                        measured.toString(), "--steps", Integer.toString(steps)));
+                int code = new ProcessBuilder(MpiRun.command(job.nproc, job.hosts, threads, rank)).inheritIO().start().waitFor();
                 if (code != 0) {
                     return code;
                 }
                 String whyNoPeer = AllReducePeer.unavailable();
-                List<AllReduceBench.Sweep> peer = whyNoPeer == null ? AllReducePeer.run(nproc, hosts, work) : null;
+                List<AllReduceBench.Sweep> peer = whyNoPeer == null ? AllReducePeer.run(job.nproc, job.hosts, work) : null;
                 AllReduceBench.print(AllReduceBench.read(measured), peer, whyNoPeer, System.out);
                 return 0;
             } finally {

@@ -71,7 +71,7 @@ final class DataCommand {
         }
     }
 
-    @Command(name = "order", mixinStandardHelpOptions = true, description = "Print sample ids in the order a rank receives them.")
+    @Command(name = "order", mixinStandardHelpOptions = true, description = "Print the sample ids of an epoch in the order a rank of pre-training receives them.")
     static final class Order implements Callable<Integer> {
         @Parameters(index = "0", description = "dataset folder")
         Path dir;
@@ -94,11 +94,13 @@ final class DataCommand {
         @Override
         public Integer call() throws Exception {
             try (ShardSet set = ShardSet.open(dir)) {
-                int[] order = new Sampler(set.size(), seed, rank, world).epochOrder(epoch);
-                long n = limit == null ? order.length : Math.min(limit, order.length);
+                // The rank's share of the epoch's positions, as pre-training deals them out (and by default all of it).
+                long share = rank < set.size() ? (set.size() - rank + world - 1) / world : 0;
+                long n = limit == null ? share : Math.min(limit, share);
+                Sampler.Strided order = new Sampler(set.size(), seed, rank, world).strided(new Sampler.Cursor(epoch, 0));
                 StringBuilder out = new StringBuilder();
-                for (int i = 0; i < n; i++) {
-                    out.append(set.id(order[i])).append('\n');
+                for (long i = 0; i < n; i++) {
+                    out.append(set.id(order.next())).append('\n');
                 }
                 System.out.print(out);
             }

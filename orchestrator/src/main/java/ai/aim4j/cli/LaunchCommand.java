@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /**
@@ -20,14 +20,8 @@ final class LaunchCommand implements Callable<Integer> {
     /** The commands that split their work over ranks; any other would run N times over the same files. */
     static final Set<String> DISTRIBUTED = Set.of("pretrain", "features", "probe", "eval");
 
-    @Option(names = "--nproc", required = true, description = "processes (ranks) in the job")
-    int nproc;
-
-    @Option(names = "--hosts", split = ",", description = "machines as host:slots,... (default: this machine only, over shared memory)")
-    List<String> hosts = List.of();
-
-    @Option(names = "--threads-per-rank", description = "compute threads of each rank (default on one machine: its cores / --nproc)")
-    Integer threadsPerRank;
+    @Mixin
+    JobOptions job;
 
     @Parameters(arity = "1..*", paramLabel = "COMMAND", description = "the aim4j command and its arguments")
     List<String> command;
@@ -42,20 +36,12 @@ final class LaunchCommand implements Callable<Integer> {
             throw new IllegalStateException("aim4j launch needs Open MPI's mpirun, which is not on the PATH: install it (Debian and"
                     + " Ubuntu: apt install openmpi-bin libopenmpi-dev)");
         }
-        int threads = threads(nproc, hosts, threadsPerRank);
-        Process job = new ProcessBuilder(MpiRun.command(nproc, hosts, threads, RankCommand.of(threads, command))).inheritIO().start();
-        Thread stop = new Thread(job::destroy);
+        int threads = job.threads();
+        Process mpirun = new ProcessBuilder(MpiRun.command(job.nproc, job.hosts, threads, RankCommand.of(threads, command))).inheritIO().start();
+        Thread stop = new Thread(mpirun::destroy);
         Runtime.getRuntime().addShutdownHook(stop);
-        int code = job.waitFor();
+        int code = mpirun.waitFor();
         Runtime.getRuntime().removeShutdownHook(stop);
         return code;
-    }
-
-    /** Threads per rank: as asked, else on one machine its cores shared out, else (other machines' cores unknown) the JVM's own. */
-    static int threads(int nproc, List<String> hosts, Integer asked) {
-        if (asked != null && asked < 1) {
-            throw new IllegalArgumentException("--threads-per-rank must be positive");
-        }
-        return asked != null ? asked : hosts.isEmpty() ? Math.max(1, Runtime.getRuntime().availableProcessors() / nproc) : 0;
     }
 }

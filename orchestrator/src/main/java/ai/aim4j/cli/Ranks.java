@@ -18,8 +18,6 @@ final class Ranks {
         int run(Collectives comm) throws Exception;
     }
 
-    private static final PrintWriter ERR = new PrintWriter(System.err, true);
-
     /** A failure of one rank, reported with the rank's name. */
     private static final class RankFailure extends RuntimeException {
         private static final long serialVersionUID = 1L;
@@ -41,14 +39,14 @@ final class Ranks {
             code = work.run(comm);
         } catch (SharedFailure e) {
             if (comm.isLead()) {
-                Main.fail(ERR, e);
+                Main.fail(new PrintWriter(System.err, true), e);
             }
             // A launcher ends the job when any rank exits with an error: the lead must have reported first.
             comm.barrier();
             comm.close();
             return 1;
         } catch (Exception | Error e) {
-            Main.fail(ERR, new RankFailure(comm, e));
+            Main.fail(new PrintWriter(System.err, true), new RankFailure(comm, e));
             comm.abort(1);
             throw e;
         }

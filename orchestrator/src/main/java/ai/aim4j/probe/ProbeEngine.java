@@ -144,7 +144,7 @@ public final class ProbeEngine {
         long size = Math.min(train.size(), s.trainLimit());
         long total = (long) Math.ceil((double) s.epochs() * size / s.batch());
         var schedules = trainer.schedules(total);
-        try (BatchLoader loader = new BatchLoader(train, new Sampler(train.size(), s.seed(), 0, 1), new Sampler.Cursor(0, 0), s.batch(),
+        try (BatchLoader loader = new BatchLoader(train, new Sampler(train.size(), s.seed(), 0, 1).strided(new Sampler.Cursor(0, 0)), s.batch(),
                 ModelInput.transform(aim.config(), train, s.augment(), true), s.seed(), BatchTensors.loaderThreads(), 2, false,
                 w -> log.println("aim4j: " + w))) {
             for (long step = 0; step < total; step++) {

@@ -109,7 +109,7 @@ public final class PretrainEngine {
         return s.batchSize() / parts;
     }
 
-    /** Runs to the last step from where {@code resume} says; returns the last checkpoint. */
+    /** Runs to the last step from where {@code resume} says; returns the last checkpoint (on the lead; null on other ranks). */
     public CheckpointStore.Checkpoint run(Resume resume, ProgressListener progress) throws IOException {
         int micro = microBatch();
         Path out = Path.of(s.out());
@@ -120,8 +120,9 @@ public final class PretrainEngine {
              ShardSet val = s.valData() == null ? null : ShardSet.open(Path.of(s.valData()))) {
             long total = s.steps() != null ? s.steps() : (long) Math.ceil(s.epochs() * data.size() / s.batchSize());
             String chosen = LeadDecision.share(comm, () -> {
-                writeEffectiveConfig(out, total);
+                // Refused before anything is written: a fresh run over a folder with checkpoints keeps that run's config.
                 Path point = resumePoint(resume, store);
+                writeEffectiveConfig(out, total);
                 return point == null ? "" : point.toString();
             });
             Path from = chosen.isEmpty() ? null : Path.of(chosen);
@@ -161,6 +162,9 @@ public final class PretrainEngine {
                 if (loaded != null) {
                     loaded.close();
                 }
+            }
+            if (!comm.isLead()) {
+                return null;
             }
             List<CheckpointStore.Checkpoint> all = store.list();
             return all.isEmpty() ? null : all.getLast();

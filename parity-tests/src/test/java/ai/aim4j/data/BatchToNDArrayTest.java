@@ -31,7 +31,7 @@ class BatchToNDArrayTest {
     void theNDArraySharesTheBatchBuffer() throws IOException {
         DatasetWriter.write(new Synthetic(64, 16, 0, "train"), dir, 1, null, Map.of(), n -> { });
         try (ShardSet set = ShardSet.open(dir);
-             BatchLoader loader = new BatchLoader(set, new Sampler(64, 0, 0, 1), new Sampler.Cursor(0, 0), 8,
+             BatchLoader loader = new BatchLoader(set, new Sampler(64, 0, 0, 1).strided(new Sampler.Cursor(0, 0)), 8,
                      new ToTensor(16, 16, Normalization.IMAGENET), 0, 0, 0, true, w -> { });
              Batch batch = loader.next();
              NDManager m = NDManager.newBaseManager()) {

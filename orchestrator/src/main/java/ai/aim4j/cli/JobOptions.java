@@ -1,0 +1,24 @@
+package ai.aim4j.cli;
+
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** The shape of a job of several processes, as {@code launch} and {@code bench allreduce} take it. */
+final class JobOptions {
+    @Option(names = "--nproc", required = true, description = "processes (ranks) in the job")
+    int nproc;
+
+    @Option(names = "--hosts", split = ",", description = "machines as host:slots,... (default: this machine only, over shared memory)")
+    List<String> hosts = List.of();
+
+    @Option(names = "--threads-per-rank", description = "compute threads of each rank (default on one machine: its cores / --nproc)")
+    Integer threadsPerRank;
+
+    /** Threads per rank: as asked, else on one machine its cores shared out, else (other machines' cores unknown) the JVM's own. */
+    int threads() {
+        if (threadsPerRank != null && threadsPerRank < 1) {
+            throw new IllegalArgumentException("--threads-per-rank must be positive");
+        }
+        return threadsPerRank != null ? threadsPerRank : hosts.isEmpty() ? Math.max(1, Runtime.getRuntime().availableProcessors() / nproc) : 0;
+    }
+}
