@@ -1,7 +1,10 @@
 package ai.aim4j.interop.worker;
 
+import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The CPython interpreter the bridge runs: {@code AIM4J_PYTHON} when set, otherwise the virtual
@@ -39,5 +42,24 @@ public record PythonEnvironment(Path python) {
                     + ": run ./aim4j python setup (or set " + PYTHON_VARIABLE + " to an interpreter with jax, torch and aim4j's package)");
         }
         return new PythonEnvironment(p);
+    }
+
+    /** The folder of aim4j's Python package in the checkout, which must match this Java code. */
+    public static Path packageRoot() {
+        return Path.of(System.getProperty("aim4j.home", ".")).resolve("python-interop/src/main/python").toAbsolutePath();
+    }
+
+    /**
+     * A process running this interpreter with {@code args}, with the checkout's Python package first on
+     * {@code PYTHONPATH} so the Python code is the one that matches this Java code.
+     */
+    public ProcessBuilder command(List<String> args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(python.toString());
+        cmd.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        String inherited = pb.environment().get("PYTHONPATH");
+        pb.environment().put("PYTHONPATH", packageRoot() + (inherited == null || inherited.isEmpty() ? "" : File.pathSeparator + inherited));
+        return pb;
     }
 }
