@@ -216,8 +216,9 @@ class _StderrPump(threading.Thread):
     def run(self) -> None:
         for raw in self._stream:
             line = raw.decode(errors="replace").rstrip("\n")
-            if line.startswith(_ERROR_PREFIX):
-                self.error = line
+            if _ERROR_PREFIX in line:
+                # From the prefix on: the launcher's build output may share the line.
+                self.error = line[line.index(_ERROR_PREFIX):]
             else:
                 print(line, file=sys.stderr)
                 self.last = [*self.last[-4:], line]

@@ -209,7 +209,7 @@ final class BenchCommand {
         @Option(names = "--windows", defaultValue = "5", description = "timed windows per side (default: ${DEFAULT-VALUE})")
         int windows;
 
-        @Option(names = "--batches", defaultValue = "6", description = "batches per timed window (default: ${DEFAULT-VALUE})")
+        @Option(names = "--batches", defaultValue = "8", description = "batches per timed window (default: ${DEFAULT-VALUE})")
         int batches;
 
         @Override
