@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--workers", type=int, required=True, help="Java decoding threads and Python worker processes")
     p.add_argument("--image-size", type=int, default=224)
-    p.add_argument("--warmup", type=int, default=3, help="untimed batches first")
+    p.add_argument("--warmup", type=int, default=5, help="untimed batches first (JIT, pool start)")
     p.add_argument("--repeats", type=int, default=5, help="timed windows")
     p.add_argument("--batches", type=int, default=4, help="batches per timed window")
     p.add_argument("--command", required=True, help="the aim4j command line as a JSON list")
