@@ -178,18 +178,26 @@ def read_tensors(path: str | os.PathLike, *, writable: bool = False) -> tuple[di
     try:
         with open(path, "rb") as f:
             mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_COPY if writable else mmap.ACCESS_READ)
-        whole = pa.py_buffer(mapped)
-        reader = pa.ipc.open_file(whole)
-        if reader.num_record_batches != 1:
-            raise TensorFileError(f"holds {reader.num_record_batches} record batches, a tensor file has one")
-        batch = reader.get_batch(0)
-        batch.validate()
-        if batch.num_rows != 1:
-            raise TensorFileError(f"record batch of {batch.num_rows} rows, a tensor file has one")
-        tensors = {field.name: _view(mapped, whole.address, field, column, writable) for field, column in zip(batch.schema, batch.columns)}
-        metadata = {k.decode(): v.decode() for k, v in (batch.schema.metadata or {}).items()}
+        return read_mapped(mapped, len(mapped), writable=writable)
     except (OSError, ValueError, pa.ArrowException) as e:
         raise TensorFileError(f"{path}: not a readable tensor file: {e}") from e
+
+
+def read_mapped(mapped: mmap.mmap, length: int, *, writable: bool) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """The tensors and schema metadata of the tensor file in the first `length` bytes of a memory map
+    that is already open (a shared-memory slot, which may be longer than the file it holds), as arrays
+    over the map; `writable` says whether the map is. Raises TensorFileError, ValueError or
+    pyarrow.ArrowException for a damaged file."""
+    whole = pa.py_buffer(memoryview(mapped)[:length])
+    reader = pa.ipc.open_file(whole)
+    if reader.num_record_batches != 1:
+        raise TensorFileError(f"holds {reader.num_record_batches} record batches, a tensor file has one")
+    batch = reader.get_batch(0)
+    batch.validate()
+    if batch.num_rows != 1:
+        raise TensorFileError(f"record batch of {batch.num_rows} rows, a tensor file has one")
+    tensors = {field.name: _view(mapped, whole.address, field, column, writable) for field, column in zip(batch.schema, batch.columns)}
+    metadata = {k.decode(): v.decode() for k, v in (batch.schema.metadata or {}).items()}
     return tensors, metadata
 
 

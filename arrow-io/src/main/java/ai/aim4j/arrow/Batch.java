@@ -6,13 +6,15 @@ import java.nio.ByteOrder;
 import java.util.function.Consumer;
 
 /**
- * One batch of model input: {@code size} images as float32 {@code (N, C, H, W)} in a native buffer
+ * One batch of model input: {@code size} images as float32 {@code (N, C, H, W)} (or what the
+ * transform makes, e.g. {@link ai.aim4j.arrow.transform.RawPixels}' uint8 {@code (N, H, W, C)}) in a native buffer
  * that the loader reuses (a tensor engine can wrap {@link #buffer()} without copying), with the
  * samples' labels and ids and the sampler cursor after the batch. Close it to hand the buffer back.
  */
 public final class Batch implements AutoCloseable {
     private final MemorySegment pixels;
     private final int[] shape;
+    private final long imageBytes;
     private final int size;
     private final int[] labels;
     private final long[] ids;
@@ -22,11 +24,12 @@ public final class Batch implements AutoCloseable {
     private final Consumer<MemorySegment> recycle;
     private boolean closed;
 
-    Batch(MemorySegment pixels, int[] chw, int size, int[] labels, long[] ids, long[] epochs, int skipped, Sampler.Cursor cursorAfter,
+    Batch(MemorySegment pixels, int[] imageShape, long imageBytes, int size, int[] labels, long[] ids, long[] epochs, int skipped, Sampler.Cursor cursorAfter,
           Consumer<MemorySegment> recycle) {
         this.epochs = epochs;
         this.pixels = pixels;
-        this.shape = new int[] {size, chw[0], chw[1], chw[2]};
+        this.shape = new int[] {size, imageShape[0], imageShape[1], imageShape[2]};
+        this.imageBytes = imageBytes;
         this.size = size;
         this.labels = labels;
         this.ids = ids;
@@ -40,14 +43,14 @@ public final class Batch implements AutoCloseable {
         return size;
     }
 
-    /** {@code (N, C, H, W)}. */
+    /** {@code (N, C, H, W)}, or {@code N} and the transform's output shape. */
     public int[] shape() {
         return shape.clone();
     }
 
-    /** The pixels of the delivered images, native memory, float32 in native byte order. */
+    /** The pixels of the delivered images, native memory, float32 in native byte order (bytes for raw pixels). */
     public MemorySegment pixels() {
-        return pixels.asSlice(0, (long) size * shape[1] * shape[2] * shape[3] * 4);
+        return pixels.asSlice(0, size * imageBytes);
     }
 
     /** {@link #pixels()} as a direct buffer, for {@code NDManager.create(buffer, shape)} without a copy. */

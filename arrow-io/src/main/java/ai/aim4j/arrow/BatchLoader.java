@@ -73,10 +73,13 @@ public final class BatchLoader implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        int[] chw = transform.outputShape();
-        this.outputShape = chw;
+        this.outputShape = transform.outputShape();
         this.rawShape = data.encoding() == Encoding.RAW ? data.rawShape() : null;
-        this.imageBytes = 4L * chw[0] * chw[1] * chw[2];
+        long values = 1;
+        for (int d : outputShape) {
+            values *= d;
+        }
+        this.imageBytes = transform.valueBytes() * values;
         this.buffers = new ArrayBlockingQueue<>(this.prefetch + 2);
         for (int i = 0; i < this.prefetch + 2; i++) {
             buffers.add(arena.allocate(imageBytes * batchSize, 64));
@@ -171,7 +174,7 @@ public final class BatchLoader implements AutoCloseable {
             epochs[n] = plan.epochs()[i];
             n++;
         }
-        return new Batch(buf, outputShape, n, Arrays.copyOf(labels, n), Arrays.copyOf(ids, n), Arrays.copyOf(epochs, n), size - n,
+        return new Batch(buf, outputShape, imageBytes, n, Arrays.copyOf(labels, n), Arrays.copyOf(ids, n), Arrays.copyOf(epochs, n), size - n,
                 plan.after(), buffers::add);
     }
 

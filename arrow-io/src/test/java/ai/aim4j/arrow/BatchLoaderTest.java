@@ -13,6 +13,7 @@ import ai.aim4j.arrow.source.Synthetic;
 import ai.aim4j.arrow.transform.Image;
 import ai.aim4j.arrow.transform.Normalization;
 import ai.aim4j.arrow.transform.PretrainTransform;
+import ai.aim4j.arrow.transform.RawPixels;
 import ai.aim4j.arrow.transform.ToTensor;
 import ai.aim4j.arrow.transform.Transform;
 import com.sun.management.ThreadMXBean;
@@ -84,6 +85,24 @@ class BatchLoaderTest {
                             }
                         }
                     }
+                }
+            }
+        }
+    }
+
+    @Test
+    void rawPixelBatchesHoldTheStoredBytesOfDecodedImages() throws IOException {
+        // The PNG shards decode to exactly the raw shards' bytes (lossless), in sampler order.
+        try (ShardSet pngSet = ShardSet.open(png); ShardSet rawSet = ShardSet.open(raw);
+             BatchLoader loader = new BatchLoader(pngSet, new Sampler(pngSet.size(), 11, 0, 1).strided(new Sampler.Cursor(0, 0)), 16,
+                     new RawPixels(20, 20, 3), 5, 2, 2, true, w -> { })) {
+            int[] expectedOrder = Sampler.permutation(pngSet.size(), 11, 0);
+            try (Batch batch = loader.next()) {
+                assertArrayEquals(new int[] {16, 20, 20, 3}, batch.shape());
+                assertEquals(16L * 20 * 20 * 3, batch.pixels().byteSize());
+                for (int i = 0; i < 16; i++) {
+                    byte[] stored = rawSet.rawImage(expectedOrder[i]).toArray(ValueLayout.JAVA_BYTE);
+                    assertArrayEquals(stored, batch.pixels().asSlice(i * 1200L, 1200).toArray(ValueLayout.JAVA_BYTE));
                 }
             }
         }

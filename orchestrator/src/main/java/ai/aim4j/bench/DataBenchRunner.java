@@ -70,7 +70,8 @@ public final class DataBenchRunner {
         };
     }
 
-    private static void writeJpegFolder(Path root, int count) throws IOException {
+    /** {@code count} synthetic 224x224 RGB images as JPEG files in class folders, an image folder of the size AIM trains on. */
+    static void writeJpegFolder(Path root, int count) throws IOException {
         Synthetic s = new Synthetic(count, 224, 0, "train");
         for (int i = 0; i < count; i++) {
             Sample sample = s.get(i);

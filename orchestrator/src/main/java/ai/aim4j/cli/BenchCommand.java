@@ -6,6 +6,7 @@ import ai.aim4j.bench.DataBenchRunner;
 import ai.aim4j.bench.ForwardBench;
 import ai.aim4j.bench.LoadBench;
 import ai.aim4j.bench.ProbeBench;
+import ai.aim4j.bench.StreamBench;
 import ai.aim4j.bench.TrainBench;
 import ai.aim4j.data.BatchTensors;
 import ai.aim4j.dist.MpiRun;
@@ -24,7 +25,7 @@ import picocli.CommandLine.Option;
 
 /** {@code aim4j bench ...}: performance measurements (medians, side by side in one run). */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.", subcommands = {BenchCommand.Forward.class, BenchCommand.Load.class, BenchCommand.Data.class, BenchCommand.Train.class, BenchCommand.Probe.class,
-        BenchCommand.AllReduce.class})
+        BenchCommand.AllReduce.class, BenchCommand.Stream.class})
 final class BenchCommand {
 
     @Command(name = "forward", mixinStandardHelpOptions = true,
@@ -185,6 +186,37 @@ final class BenchCommand {
             } finally {
                 FileTrees.delete(work);
             }
+        }
+    }
+
+    @Command(name = "stream", mixinStandardHelpOptions = true,
+            description = "Images/s delivered into JAX (device_put with may_alias, block_until_ready) by aim4j stream through Python's"
+                    + " JavaLoader, next to a Pillow + NumPy multiprocessing pipeline doing the same pre-training augmentation, in one run."
+                    + " Needs the Python environment (./aim4j python setup).")
+    static final class Stream implements Callable<Integer> {
+        @Option(names = "--data", description = "an aim4j folder of encoded images (default: generated 224 px JPEGs)")
+        Path data;
+
+        @Option(names = "--images", defaultValue = "512", description = "generated images without --data (default: ${DEFAULT-VALUE})")
+        int images;
+
+        @Option(names = "--batch-size", defaultValue = "32", description = "images per batch (default: ${DEFAULT-VALUE})")
+        int batchSize;
+
+        @Option(names = "--workers", description = "Java decoding threads and Python worker processes (default: the cores)")
+        Integer workers;
+
+        @Option(names = "--windows", defaultValue = "5", description = "timed windows per side (default: ${DEFAULT-VALUE})")
+        int windows;
+
+        @Option(names = "--batches", defaultValue = "8", description = "batches per timed window (default: ${DEFAULT-VALUE})")
+        int batches;
+
+        @Override
+        public Integer call() throws Exception {
+            int w = workers != null ? workers : Runtime.getRuntime().availableProcessors();
+            StreamBench.run(data, images, batchSize, w, windows, batches, RankCommand.of(0, List.of())).print(System.out);
+            return 0;
         }
     }
 }

@@ -17,8 +17,16 @@ public final class ModelInput {
      * @param augment {@code auto} (none when the images fit the model, else rrc), {@code none}, {@code rrc}, {@code rrc+jitter}
      */
     public static Transform transform(AimConfig model, ShardSet data, String augment, boolean training) {
-        int[] img = model.imgSize();
-        Normalization norm = Normalization.imagenetFor(model.channels());
+        return transform(model.imgSize(), model.channels(), data, augment, training);
+    }
+
+    /**
+     * The same for a model input of {@code img} = {@code (H, W)} and {@code channels}, without a model.
+     *
+     * @param augment as above
+     */
+    public static Transform transform(int[] img, int channels, ShardSet data, String augment, boolean training) {
+        Normalization norm = Normalization.imagenetFor(channels);
         int[] raw = data.encoding() == Encoding.RAW ? data.rawShape() : null;
         boolean fits = raw != null && raw[0] == img[0] && raw[1] == img[1];
         String mode = augment.equals("auto") ? (fits ? "none" : "rrc") : augment;

@@ -7,6 +7,7 @@ import ai.aim4j.arrow.ShardSet;
 import ai.aim4j.arrow.transform.Transform;
 import ai.aim4j.data.BatchTensors;
 import ai.aim4j.data.ModelInput;
+import ai.aim4j.data.TrainingBatches;
 import ai.aim4j.dist.Collectives;
 import ai.aim4j.dist.LeadDecision;
 import ai.aim4j.dist.SharedFailure;
@@ -141,8 +142,8 @@ public final class PretrainEngine {
                         : AimPretraining.create(config, L3mNames.fromL3m(loaded.model().tensors()), DataType.FLOAT32, from.toString());
                      AdamW opt = new AdamW(model.trainableParameters(), new AdamW.Hyper(s.beta1(), s.beta2(), s.eps(), s.weightDecay()),
                              new DecayGroups(DecayGroups.RECIPE_EXCLUDES));
-                     BatchLoader loader = new BatchLoader(data, new Sampler(data.size(), s.seed(), comm.rank(), comm.world()).strided(cursor),
-                             micro, transform(data, true), s.seed(), s.loaderThreads(), 4, false, warn);
+                     BatchLoader loader = TrainingBatches.open(data, transform(data, true), s.seed(), comm.rank(), comm.world(), cursor, micro,
+                             s.loaderThreads(), warn);
                      TrainStep trainStep = new TrainStep(model, opt, comm)) {
                     // Timing stays out of the checkpoint (whose files are bit-identical across resumes): the log holds it.
                     List<MetricsLog.Step> logged = comm.isLead() ? metrics.read() : List.of();

@@ -14,8 +14,13 @@ import java.util.function.IntToDoubleFunction;
 public interface Transform {
     ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.nativeOrder());
 
-    /** Output {@code (C, H, W)}. */
+    /** Output shape of one image: {@code (C, H, W)} for the float32 transforms. */
     int[] outputShape();
+
+    /** Bytes of one output value: 4 for float32 (every transform but {@link RawPixels}). */
+    default int valueBytes() {
+        return 4;
+    }
 
     /** Writes the transformed image at byte {@code offset} of {@code out}. */
     void apply(Image image, SplittableRandom rng, MemorySegment out, long offset);
