@@ -1,7 +1,10 @@
 package ai.aim4j.interop.worker;
 
+import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The CPython interpreter the bridge runs: {@code AIM4J_PYTHON} when set, otherwise the virtual
@@ -39,5 +42,25 @@ public record PythonEnvironment(Path python) {
                     + ": run ./aim4j python setup (or set " + PYTHON_VARIABLE + " to an interpreter with jax, torch and aim4j's package)");
         }
         return new PythonEnvironment(p);
+    }
+
+    /** aim4j's Python sources in the checkout ({@code python-interop/src/main/python}). */
+    public static Path sources() {
+        return Path.of(System.getProperty("aim4j.home", ".")).resolve("python-interop").resolve("src").resolve("main").resolve("python");
+    }
+
+    /**
+     * A process running this interpreter with {@code args}, aim4j's own Python sources first on
+     * {@code PYTHONPATH}: the Python code always matches the Java code, whatever the environment has installed.
+     */
+    public ProcessBuilder process(String... args) {
+        List<String> command = new ArrayList<>();
+        command.add(python.toString());
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command);
+        String inherited = pb.environment().get("PYTHONPATH");
+        pb.environment().put("PYTHONPATH", sources().toAbsolutePath()
+                + (inherited == null || inherited.isBlank() ? "" : File.pathSeparator + inherited));
+        return pb;
     }
 }
