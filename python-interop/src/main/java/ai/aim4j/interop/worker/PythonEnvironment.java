@@ -44,23 +44,19 @@ public record PythonEnvironment(Path python) {
         return new PythonEnvironment(p);
     }
 
-    /** aim4j's Python sources in the checkout ({@code python-interop/src/main/python}). */
-    public static Path sources() {
-        return Path.of(System.getProperty("aim4j.home", ".")).resolve("python-interop").resolve("src").resolve("main").resolve("python");
+    /** aim4j's Python sources in the checkout, which go first on the path so Python matches this Java code. */
+    public static Path pythonSources() {
+        return Path.of(System.getProperty("aim4j.home", ".")).resolve("python-interop/src/main/python").toAbsolutePath();
     }
 
-    /**
-     * A process running this interpreter with {@code args}, aim4j's own Python sources first on
-     * {@code PYTHONPATH}: the Python code always matches the Java code, whatever the environment has installed.
-     */
-    public ProcessBuilder process(String... args) {
+    /** A process running this interpreter with {@code args}, aim4j's Python sources first on {@code PYTHONPATH}. */
+    public ProcessBuilder processBuilder(List<String> args) {
         List<String> command = new ArrayList<>();
         command.add(python.toString());
-        command.addAll(List.of(args));
+        command.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(command);
         String inherited = pb.environment().get("PYTHONPATH");
-        pb.environment().put("PYTHONPATH", sources().toAbsolutePath()
-                + (inherited == null || inherited.isBlank() ? "" : File.pathSeparator + inherited));
+        pb.environment().put("PYTHONPATH", pythonSources() + (inherited == null || inherited.isEmpty() ? "" : File.pathSeparator + inherited));
         return pb;
     }
 }

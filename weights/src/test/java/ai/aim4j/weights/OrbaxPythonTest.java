@@ -1,0 +1,71 @@
+package ai.aim4j.weights;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import ai.aim4j.model.Aim;
+import ai.aim4j.model.config.AimConfig;
+import ai.aim4j.model.naming.FlaxNames;
+import ai.aim4j.model.tensor.NamedTensors;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Our orbax checkpoints against orbax itself, on the tiny-gray fixture's weights. The reference is
+ * the fixture's Flax msgpack, written by ml-aim's own conversion: orbax must restore what we write as
+ * exactly that tree, and we must read what orbax writes (plain, in small chunks, and OCDBT) as
+ * exactly its bits. Each direction runs one Python process of a few seconds.
+ */
+class OrbaxPythonTest {
+    /** Chunks of at most this many bytes split every larger tensor of the fixture with a padded last chunk (1000 is no power of two). */
+    private static final long SMALL_CHUNK_BYTES = 1000;
+    /** tiny-gray has 28 Flax leaves, 436,736 bytes in all (the batch counter has no Flax counterpart). */
+    private static final String SAME = " 28 436736";
+
+    @TempDir
+    Path dir;
+
+    private static Path fixture() {
+        return Path.of(System.getProperty("aim4j.home", ".")).resolve("parity-tests/src/test/resources/fixtures/tiny-gray");
+    }
+
+    @Test
+    void orbaxRestoresOurCheckpointsAsTheOfficialFlaxTree() throws IOException, InterruptedException {
+        Path whole = dir.resolve("whole");
+        Path chunked = dir.resolve("chunked");
+        AimConfig config = AimConfig.fromJson(new ObjectMapper().readTree(fixture().resolve("config.json").toFile()), "tiny-gray");
+        Aim model = new Aim(config, true);
+        try (NamedTensors t = WeightFiles.read(fixture().resolve("weights.safetensors"))) {
+            var tensors = new LinkedHashMap<>(t.tensors());
+            WeightFiles.write(Path.of(Orbax.PREFIX + whole), WeightFormat.ORBAX, tensors, model);
+            OrbaxPlainWriter.write(chunked, FlaxNames.toFlax(model, tensors), SMALL_CHUNK_BYTES);
+        }
+        List<String> lines = OrbaxScript.compare(fixture().resolve("weights_flax.msgpack"), dir, whole, chunked);
+        assertEquals(List.of("SAME " + whole + SAME, "SAME " + chunked + SAME), lines);
+    }
+
+    @Test
+    void weReadWhatOrbaxWritesBitForBitInEveryLayout() throws IOException, InterruptedException {
+        Path msgpack = fixture().resolve("weights_flax.msgpack");
+        Path plain = dir.resolve("plain");
+        Path chunked = dir.resolve("chunked");
+        Path ocdbt = dir.resolve("ocdbt");
+        OrbaxScript.save(msgpack, dir, "plain", plain.toString(), "chunked", chunked.toString(), "ocdbt", ocdbt.toString());
+        assertEquals(OrbaxLayout.ZARR2, Orbax.layout(plain));
+        assertEquals(OrbaxLayout.ZARR2, Orbax.layout(chunked));
+        assertEquals(OrbaxLayout.OCDBT, Orbax.layout(ocdbt));
+        try (NamedTensors expected = FlaxMsgpack.read(msgpack)) {
+            for (Path d : List.of(plain, chunked, ocdbt)) {
+                try (NamedTensors read = Orbax.read(Path.of(Orbax.PREFIX + d))) {
+                    // orbax keeps no order of its own (its metadata lists leaves sorted), so compare by name.
+                    OrbaxTest.assertSameTensors(new TreeMap<>(expected.tensors()), new TreeMap<>(read.tensors()));
+                }
+            }
+        }
+    }
+}
