@@ -1,7 +1,7 @@
 """The Python side of aim4j's orbax tests: orbax and flax themselves save and restore the checkpoints.
 
 Usage: ``orbax_check.py save MSGPACK LAYOUT DIR [LAYOUT DIR ...]`` saves the tree of a flax msgpack
-file as orbax checkpoints (LAYOUT: plain, chunked or ocdbt); ``orbax_check.py compare MSGPACK DIR...`` restores each
+file as orbax checkpoints (LAYOUT: plain, chunked, zarr3 or ocdbt); ``orbax_check.py compare MSGPACK DIR...`` restores each
 checkpoint with a plain ``PyTreeCheckpointer`` and prints ``SAME DIR LEAVES BYTES`` when its tree,
 dtypes, shapes and bytes equal the msgpack file's, else ``DIFF DIR reason`` (and exits 1).
 """
@@ -33,7 +33,7 @@ def save(msgpack: str, directory: str, layout: str) -> None:
     """Saves the msgpack file's tree through aim4j's orbax module (orbax does the writing)."""
     flat = orbax_io.flatten(official(msgpack))
     chunk_bytes = SMALL_CHUNK_BYTES if layout == "chunked" else None
-    orbax_io.save(directory, flat, ocdbt=layout == "ocdbt", chunk_bytes=chunk_bytes)
+    orbax_io.save(directory, flat, ocdbt=layout == "ocdbt", chunk_bytes=chunk_bytes, zarr3=layout == "zarr3")
 
 
 def difference(expected: Any, actual: Any) -> str | None:

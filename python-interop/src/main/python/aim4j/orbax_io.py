@@ -46,18 +46,20 @@ def flatten(tree: Mapping[Any, Any], prefix: str = "") -> dict[str, np.ndarray]:
     return flat
 
 
-def save(directory: str, tensors: Mapping[str, np.ndarray], ocdbt: bool, chunk_bytes: int | None = None) -> None:
+def save(directory: str, tensors: Mapping[str, np.ndarray], ocdbt: bool, chunk_bytes: int | None = None,
+         zarr3: bool = False) -> None:
     """Saves ``tensors`` as an orbax checkpoint folder (which must not exist yet) of NumPy arrays.
 
-    ``ocdbt`` picks orbax's default OCDBT layout, else the plain one; ``chunk_bytes`` asks orbax to
-    split arrays into zarr chunks of at most that many bytes (it writes one chunk per array otherwise).
+    ``ocdbt`` picks orbax's default OCDBT layout, else the plain one; ``zarr3`` stores arrays as zarr
+    v3 instead of v2; ``chunk_bytes`` asks orbax to split arrays into zarr chunks of at most that many
+    bytes (it writes one chunk per array otherwise).
     """
     import jax
     import orbax.checkpoint as ocp
 
     tree = nest(tensors)
     save_args = jax.tree.map(lambda _: ocp.SaveArgs(chunk_byte_size=chunk_bytes), tree)
-    with ocp.PyTreeCheckpointer(use_ocdbt=ocdbt) as checkpointer:
+    with ocp.PyTreeCheckpointer(use_ocdbt=ocdbt, use_zarr3=zarr3) as checkpointer:
         checkpointer.save(os.path.abspath(directory), args=ocp.args.PyTreeSave(tree, save_args=save_args))
 
 
@@ -77,3 +79,9 @@ def restore(directory: str) -> dict[str, np.ndarray]:
         restore_args = jax.tree.map(lambda _: ocp.RestoreArgs(restore_type=np.ndarray), leaves)
         tree = checkpointer.restore(directory, args=ocp.args.PyTreeRestore(restore_args=restore_args))
     return flatten(tree)
+
+
+def restore_op(args: dict[str, Any], tensors: dict[str, np.ndarray]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """Worker op ``aim4j.orbax_io:restore_op``: every array of the checkpoint at ``args["directory"]``."""
+    flat = restore(args["directory"])
+    return {"arrays": len(flat)}, flat

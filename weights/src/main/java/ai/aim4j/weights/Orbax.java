@@ -45,7 +45,7 @@ public final class Orbax {
         OrbaxMetadata metadata = metadata(dir);
         return switch (metadata.layout()) {
             case ZARR2 -> OrbaxPlainReader.read(dir, metadata);
-            case ZARR3, OCDBT -> OrbaxPython.restore(dir);
+            case ZARR3, OCDBT -> OrbaxPython.restore(dir, metadata.layout());
         };
     }
 

@@ -18,8 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Our orbax checkpoints against orbax itself, on the tiny-gray fixture's weights. The reference is
  * the fixture's Flax msgpack, written by ml-aim's own conversion: orbax must restore what we write as
- * exactly that tree, and we must read what orbax writes (plain, in small chunks, and OCDBT) as
- * exactly its bits. Each direction runs one Python process of a few seconds.
+ * exactly that tree, and we must read what orbax writes as exactly its bits (plain, in small
+ * chunks, zarr v3 and OCDBT; the last two through the Python worker).
  */
 class OrbaxPythonTest {
     /** Chunks of at most this many bytes split every larger tensor of the fixture with a padded last chunk (1000 is no power of two). */
@@ -54,13 +54,16 @@ class OrbaxPythonTest {
         Path msgpack = fixture().resolve("weights_flax.msgpack");
         Path plain = dir.resolve("plain");
         Path chunked = dir.resolve("chunked");
+        Path zarr3 = dir.resolve("zarr3");
         Path ocdbt = dir.resolve("ocdbt");
-        OrbaxScript.save(msgpack, dir, "plain", plain.toString(), "chunked", chunked.toString(), "ocdbt", ocdbt.toString());
+        OrbaxScript.save(msgpack, dir, "plain", plain.toString(), "chunked", chunked.toString(), "zarr3", zarr3.toString(),
+                "ocdbt", ocdbt.toString());
         assertEquals(OrbaxLayout.ZARR2, Orbax.layout(plain));
         assertEquals(OrbaxLayout.ZARR2, Orbax.layout(chunked));
+        assertEquals(OrbaxLayout.ZARR3, Orbax.layout(zarr3));
         assertEquals(OrbaxLayout.OCDBT, Orbax.layout(ocdbt));
         try (NamedTensors expected = FlaxMsgpack.read(msgpack)) {
-            for (Path d : List.of(plain, chunked, ocdbt)) {
+            for (Path d : List.of(plain, chunked, zarr3, ocdbt)) {
                 try (NamedTensors read = Orbax.read(Path.of(Orbax.PREFIX + d))) {
                     // orbax keeps no order of its own (its metadata lists leaves sorted), so compare by name.
                     OrbaxTest.assertSameTensors(new TreeMap<>(expected.tensors()), new TreeMap<>(read.tensors()));

@@ -23,7 +23,7 @@ public final class OrbaxScript {
 
     private OrbaxScript() {}
 
-    /** Saves the tree of a flax msgpack file as orbax checkpoints; {@code layoutsAndDirs}: plain|chunked|ocdbt, DIR, ... */
+    /** Saves the tree of a flax msgpack file as orbax checkpoints; {@code layoutsAndDirs}: plain|chunked|zarr3|ocdbt, DIR, ... */
     public static void save(Path msgpack, Path work, String... layoutsAndDirs) throws IOException, InterruptedException {
         List<String> args = new ArrayList<>(List.of("save", msgpack.toString()));
         args.addAll(List.of(layoutsAndDirs));
