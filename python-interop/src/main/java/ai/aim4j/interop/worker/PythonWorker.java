@@ -16,6 +16,7 @@ import java.nio.channels.Channels;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -152,24 +153,31 @@ public final class PythonWorker implements AutoCloseable {
         }
         long id = nextId++;
         Path request = tensors.isEmpty() ? null : folder.path().resolve("request-" + id + ".arrow");
+        Map<String, Object> message = new LinkedHashMap<>();
+        message.put("id", id);
+        message.put("op", op);
+        message.put("args", args);
+        message.put("tensors", request == null ? null : request.toString());
+        String encoded;
+        try {
+            encoded = JSON.writeValueAsString(message); // a JSON string never holds a raw newline
+        } catch (JsonProcessingException e) {
+            throw new PythonWorkerException(what + ": arguments are not JSON: " + e.getOriginalMessage(), null, e);
+        }
+        if (request != null) {
+            try {
+                TensorFile.write(request, tensors, Map.of());
+            } catch (IOException e) {
+                throw new PythonWorkerException(what + ": cannot write its tensors to " + request + ": " + e.getMessage(), null, e);
+            }
+        }
         String line;
         try {
-            Map<String, Object> message = new LinkedHashMap<>();
-            message.put("id", id);
-            message.put("op", op);
-            message.put("args", args);
-            message.put("tensors", request == null ? null : request.toString());
-            String encoded = JSON.writeValueAsString(message); // a JSON string never holds a raw newline
-            if (request != null) {
-                TensorFile.write(request, tensors, Map.of());
-            }
             requests.write((encoded + "\n").getBytes(StandardCharsets.UTF_8));
             requests.flush();
             line = replies.readLine();
-        } catch (JsonProcessingException e) {
-            throw new PythonWorkerException(what + ": arguments are not JSON: " + e.getOriginalMessage(), null, e);
         } catch (IOException e) {
-            line = null;
+            line = null; // a broken connection: the worker is gone
         }
         if (line == null) {
             throw died(what);
@@ -201,6 +209,7 @@ public final class PythonWorker implements AutoCloseable {
             NamedTensors tensors = TensorFile.read(file);
             return new WorkerReply(result, tensors, file);
         } catch (IOException e) {
+            deleteQuietly(file);
             throw new PythonWorkerException(what + ": " + e.getMessage(), null, e);
         }
     }
@@ -285,6 +294,14 @@ public final class PythonWorker implements AutoCloseable {
             process.waitFor(2, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            // the folder goes with the worker anyway
         }
     }
 
