@@ -26,8 +26,8 @@ final class OrbaxPlainReader {
     /** A {@code .zarray} is a few hundred bytes. */
     private static final long MAX_HEADER_BYTES = 1 << 20;
 
-    /** One array, checked and ready to read: its folder, header, grid and chunk files in grid order. */
-    private record Planned(String name, Path folder, ZarrHeader header, ZarrChunkGrid grid, List<Path> chunkFiles) {}
+    /** One array, checked and ready to read: its header, byte size, grid and chunk files in grid order. */
+    private record Planned(String name, ZarrHeader header, long bytes, ZarrChunkGrid grid, List<Path> chunkFiles) {}
 
     private OrbaxPlainReader() {}
 
@@ -41,8 +41,7 @@ final class OrbaxPlainReader {
         try {
             SequencedMap<String, HostTensor> out = new LinkedHashMap<>();
             for (Planned p : plan) {
-                long bytes = HostTensor.numel(p.header().shape()) * p.header().dtype().byteSize();
-                MemorySegment data = arena.allocate(Math.max(bytes, 1), 64).asSlice(0, bytes);
+                MemorySegment data = arena.allocate(Math.max(p.bytes(), 1), 64).asSlice(0, p.bytes());
                 fill(p, data);
                 out.put(p.name(), new HostTensor(p.header().dtype(), p.header().shape(), data));
             }
@@ -65,7 +64,7 @@ final class OrbaxPlainReader {
                     + " has no zarr v2 header (a partial copy of the checkpoint?)");
         }
         ZarrHeader header = ZarrHeader.parse(headerFile, OrbaxMetadata.readJson(headerFile, MAX_HEADER_BYTES));
-        DeclaredShape.byteSize(headerFile, "array " + name, header.shape(), header.dtype());
+        long bytes = DeclaredShape.byteSize(headerFile, "array " + name, header.shape(), header.dtype());
         ZarrChunkGrid grid = new ZarrChunkGrid(header.shape(), header.chunks(), header.dtype().byteSize());
         long count;
         long chunkBytes;
@@ -75,9 +74,6 @@ final class OrbaxPlainReader {
         } catch (ArithmeticException e) {
             throw new CheckpointFormatException(headerFile, "chunks " + Arrays.toString(header.chunks()) + " over shape "
                     + Arrays.toString(header.shape()) + " overflow a long");
-        }
-        if (count > 0 && chunkBytes > Integer.MAX_VALUE - 64 && !grid.isSingleWholeChunk()) {
-            throw new CheckpointFormatException(headerFile, "chunks of " + chunkBytes + " bytes are larger than aim4j reads (2 GiB)");
         }
         long present = countEntries(folder);
         if (count > present) {
@@ -102,7 +98,7 @@ final class OrbaxPlainReader {
             }
             chunkFiles.add(chunk);
         }
-        return new Planned(name, folder, header, grid, chunkFiles);
+        return new Planned(name, header, bytes, grid, chunkFiles);
     }
 
     /**

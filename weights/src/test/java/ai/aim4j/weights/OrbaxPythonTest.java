@@ -1,6 +1,8 @@
 package ai.aim4j.weights;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.aim4j.model.Aim;
 import ai.aim4j.model.config.AimConfig;
@@ -8,10 +10,14 @@ import ai.aim4j.model.naming.FlaxNames;
 import ai.aim4j.model.tensor.NamedTensors;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,6 +35,16 @@ class OrbaxPythonTest {
 
     @TempDir
     Path dir;
+
+    /** orbax's own checkpoints of the fixture, saved once for the class: one Python start instead of two. */
+    @TempDir
+    static Path saved;
+
+    @BeforeAll
+    static void saveTheFixtureWithOrbaxInEveryLayout() throws IOException, InterruptedException {
+        OrbaxScript.save(fixture().resolve("weights_flax.msgpack"), saved, "plain", saved.resolve("plain").toString(),
+                "chunked", saved.resolve("chunked").toString(), "zarr3", saved.resolve("zarr3").toString(), "ocdbt", saved.resolve("ocdbt").toString());
+    }
 
     private static Path fixture() {
         return Path.of(System.getProperty("aim4j.home", ".")).resolve("parity-tests/src/test/resources/fixtures/tiny-gray");
@@ -52,12 +68,10 @@ class OrbaxPythonTest {
     @Test
     void weReadWhatOrbaxWritesBitForBitInEveryLayout() throws IOException, InterruptedException {
         Path msgpack = fixture().resolve("weights_flax.msgpack");
-        Path plain = dir.resolve("plain");
-        Path chunked = dir.resolve("chunked");
-        Path zarr3 = dir.resolve("zarr3");
-        Path ocdbt = dir.resolve("ocdbt");
-        OrbaxScript.save(msgpack, dir, "plain", plain.toString(), "chunked", chunked.toString(), "zarr3", zarr3.toString(),
-                "ocdbt", ocdbt.toString());
+        Path plain = saved.resolve("plain");
+        Path chunked = saved.resolve("chunked");
+        Path zarr3 = saved.resolve("zarr3");
+        Path ocdbt = saved.resolve("ocdbt");
         assertEquals(OrbaxLayout.ZARR2, Orbax.layout(plain));
         assertEquals(OrbaxLayout.ZARR2, Orbax.layout(chunked));
         assertEquals(OrbaxLayout.ZARR3, Orbax.layout(zarr3));
@@ -70,5 +84,24 @@ class OrbaxPythonTest {
                 }
             }
         }
+    }
+
+    @Test
+    void aDamagedOcdbtCheckpointIsOneErrorLineNamingItsFolder() throws IOException, InterruptedException {
+        Path ocdbt = dir.resolve("ocdbt");
+        try (Stream<Path> files = Files.walk(saved.resolve("ocdbt"))) {
+            for (Path f : files.toList()) {
+                Files.copy(f, ocdbt.resolve(saved.resolve("ocdbt").relativize(f).toString()));
+            }
+        }
+        // Cut every data file of the store short: the manifest still lists the arrays, their bytes are gone.
+        try (Stream<Path> files = Files.walk(ocdbt.resolve("ocdbt.process_0/d"))) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                Files.write(f, Arrays.copyOf(Files.readAllBytes(f), 100));
+            }
+        }
+        IOException e = assertThrows(IOException.class, () -> WeightFiles.read(Path.of(Orbax.PREFIX + ocdbt)).close());
+        assertTrue(e.getMessage().startsWith(ocdbt + ": Python worker (backend jax) op aim4j.orbax_io:restore_op failed: "), e.getMessage());
+        assertEquals(1, e.getMessage().lines().count(), e.getMessage());
     }
 }
