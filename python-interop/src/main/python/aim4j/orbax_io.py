@@ -8,7 +8,7 @@ checkpoints in any layout.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -33,7 +33,7 @@ def nest(flat: Mapping[str, np.ndarray]) -> dict[str, Any]:
     return tree
 
 
-def flatten(tree: Mapping[Any, Any], prefix: str = "") -> dict[str, np.ndarray]:
+def flatten(tree: Mapping[Any, Any] | Sequence[Any], prefix: str = "") -> dict[str, np.ndarray]:
     """The leaves of a nested dict (sequences keyed by index) as NumPy arrays keyed by ``/``-joined paths."""
     flat: dict[str, np.ndarray] = {}
     items = tree.items() if isinstance(tree, Mapping) else enumerate(tree)
