@@ -76,7 +76,7 @@ public final class AtomicFiles {
     }
 
     // The rename itself is only durable once the directory entry is on disk.
-    private static void syncDirectory(Path dir) {
+    static void syncDirectory(Path dir) {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
         } catch (IOException | UncheckedIOException e) {

@@ -16,12 +16,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code aim4j convert IN... OUT}: between .pth (read), safetensors and the Flax layouts. */
+/** {@code aim4j convert IN... OUT}: between .pth (read), safetensors and the Flax layouts (msgpack, npz, orbax checkpoints). */
 @Command(name = "convert", mixinStandardHelpOptions = true,
-        description = "Convert weights between .pth (read only), .safetensors, Flax .msgpack and Flax .npz."
+        description = "Convert weights between .pth (read only), .safetensors, Flax .msgpack, Flax .npz and orbax checkpoint folders (orbax:DIR)."
                 + " Several inputs (a backbone and a head file) are merged.")
 final class ConvertCommand implements Callable<Integer> {
-    @Parameters(arity = "2..*", description = "input file(s), then the output file")
+    @Parameters(arity = "2..*", description = "input file(s), then the output file (orbax:DIR for an orbax checkpoint folder)")
     List<Path> files;
 
     @Option(names = "--to", description = "output format (default: from the output's extension): ${COMPLETION-CANDIDATES}")

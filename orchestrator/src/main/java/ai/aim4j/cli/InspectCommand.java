@@ -5,6 +5,7 @@ import ai.aim4j.model.config.AimConfig;
 import ai.aim4j.model.tensor.HostTensor;
 import ai.aim4j.model.tensor.NamedTensors;
 import ai.aim4j.run.ModelSpecs;
+import ai.aim4j.weights.Orbax;
 import ai.aim4j.weights.WeightFiles;
 import ai.aim4j.weights.WeightFormat;
 import java.nio.file.Path;
@@ -18,7 +19,7 @@ import picocli.CommandLine.Parameters;
 /** {@code aim4j inspect FILE}: format, tensors, parameter count and the config a checkpoint implies. */
 @Command(name = "inspect", mixinStandardHelpOptions = true, description = "Describe a weights file: format, tensors, parameters, implied config.")
 final class InspectCommand implements Callable<Integer> {
-    @Parameters(index = "0", description = "weights file (.safetensors, .pth, .msgpack, .npz)")
+    @Parameters(index = "0", description = "weights file (.safetensors, .pth, .msgpack, .npz) or orbax:DIR")
     Path file;
 
     @Option(names = "--tensors", description = "list every tensor with its type and shape")
@@ -33,6 +34,9 @@ final class InspectCommand implements Callable<Integer> {
             long floats = t.tensors().values().stream().filter(x -> x.dtype().isFloatingPoint()).mapToLong(HostTensor::numel).sum();
             System.out.printf("file:        %s%n", file);
             System.out.printf("format:      %s%n", format);
+            if (format == WeightFormat.ORBAX) {
+                System.out.printf("layout:      %s%n", Orbax.layout(file).description());
+            }
             System.out.printf("tensors:     %d %s%n", t.tensors().size(), types);
             System.out.printf("parameters:  %,d (%.1f MB of data)%n", floats, t.totalBytes() / 1e6);
             System.out.printf("parts:       %s%n", Aim.holdsProbeHead(t.tensors()) ? "trunk and probe head" : "trunk");

@@ -31,6 +31,7 @@ public final class WeightFiles {
             case PTH -> readPth(file, null);
             case FLAX_MSGPACK -> fromFlax(file, FlaxMsgpack.read(file));
             case FLAX_NPZ -> fromFlax(file, Npz.read(file));
+            case ORBAX -> fromFlax(file, Orbax.read(file));
         };
         if (L3mNames.isL3m(t.tensors())) {
             try {
@@ -109,6 +110,7 @@ public final class WeightFiles {
             case SAFETENSORS -> SafeTensors.write(file, tensors, Map.of("format", "pt"));
             case FLAX_MSGPACK -> FlaxMsgpack.write(file, FlaxNames.toFlax(model, tensors));
             case FLAX_NPZ -> Npz.write(file, FlaxNames.toFlax(model, tensors));
+            case ORBAX -> Orbax.write(file, FlaxNames.toFlax(model, tensors));
             case PTH -> throw new IOException(file + ": writing .pth is not supported (it would need Python's pickle);"
                     + " write .safetensors, which PyTorch loads with safetensors.torch.load_file");
         }

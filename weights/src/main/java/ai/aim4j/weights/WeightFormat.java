@@ -15,9 +15,17 @@ public enum WeightFormat {
     /** Flax layout, {@code flax.serialization} msgpack. */
     FLAX_MSGPACK,
     /** Flax layout, flat {@code /}-keyed npz. */
-    FLAX_NPZ;
+    FLAX_NPZ,
+    /** Flax layout, an orbax checkpoint folder named {@code orbax:DIR} (see {@link Orbax}). */
+    ORBAX;
 
     public static WeightFormat of(Path file) throws IOException {
+        if (Orbax.names(file)) {
+            return ORBAX;
+        }
+        if (Files.isDirectory(file)) {
+            throw new IOException(file + ": is a folder, but no orbax checkpoint (it has no _METADATA)");
+        }
         String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
         if (name.endsWith(".safetensors")) {
             return SAFETENSORS;
@@ -42,15 +50,6 @@ public enum WeightFormat {
         if (n == 9 && head[8] == '{') {
             return SAFETENSORS;
         }
-        throw new IOException(file + ": unknown weights format (expected .safetensors, .pth, .msgpack or .npz)");
-    }
-
-    public String extension() {
-        return switch (this) {
-            case SAFETENSORS -> ".safetensors";
-            case PTH -> ".pth";
-            case FLAX_MSGPACK -> ".msgpack";
-            case FLAX_NPZ -> ".npz";
-        };
+        throw new IOException(file + ": unknown weights format (expected .safetensors, .pth, .msgpack, .npz or orbax:DIR)");
     }
 }
