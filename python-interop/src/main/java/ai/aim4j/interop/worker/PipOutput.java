@@ -33,8 +33,8 @@ final class PipOutput {
         if ((m = INSTALLED.matcher(line)).matches()) {
             return "installed " + m.group(1).trim().split("\\s+").length + " packages";
         }
-        if (line.startsWith("ERROR:")) {
-            return line;
+        if (line.strip().startsWith("ERROR:") || line.startsWith("error:")) {
+            return line.strip(); // pip's own errors, and those of the build steps it runs
         }
         if ((m = RETRY.matcher(line)).matches() && !retryNamed) {
             retryNamed = true;
