@@ -20,41 +20,39 @@ __all__ = ["DatasetError", "ShardDataset", "order"]
 
 
 class ShardDataset:
-    """The rows of an aim4j dataset folder (``manifest.json`` + ``shards/*.arrow``) or of one Arrow
-    file, as ``{"id": int, "label": int, "image": np.ndarray}``.
+    """The rows of an aim4j dataset folder (``manifest.json`` and its ``shard-*.arrow`` files) or of
+    one Arrow file, as ``{"id": int, "label": int, "image": np.ndarray}``.
 
     Raw images are read-only uint8 (H, W, C) views of the memory-mapped shard (no copy); encoded
     images (PNG, JPEG, ...) are decoded with Pillow to the same uint8 (H, W, C) the Java reader
     gives. Feature shards give ``"features"``, float32 (T, D) views, instead of ``"image"``.
     Pickling keeps only the path (a DataLoader worker maps the files again), and without torch
-    installed nothing here imports it.
+    installed nothing here imports it. (PyTorch's default collate makes tensors of the read-only
+    views and warns once that they are not writable: the batch it stacks is a fresh copy.)
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
         files = shards.shard_files(self.path)
-        expected_rows = shards.manifest_rows(self.path)
+        mapped = [shards.map_batches(f) for f, _ in files]
+        first_file, first_schema = files[0][0], mapped[0][0]
+        self.column = shards.image_column(first_file, first_schema)
+        self._key = "features" if self.column.kind == "features" else "image"
         self._batches: list[shards.Batch] = []
         self._starts: list[int] = []
-        self.column: shards.Column | None = None
-        first_schema = None
         rows = 0
-        for k, file in enumerate(files):
-            schema, batches = shards.map_batches(file)
-            if first_schema is None:
-                first_schema, self.column = schema, shards.image_column(file, schema)
-            elif _columns(schema) != _columns(first_schema):
-                raise DatasetError(f"{file}: its schema differs from {files[0]}'s")
+        for (file, expected_rows), (schema, batches) in zip(files, mapped):
+            if _columns(schema) != _columns(first_schema):
+                raise DatasetError(f"{file}: its schema differs from {first_file}'s")
             file_rows = sum(b.num_rows for b in batches)
-            if expected_rows is not None and file_rows != expected_rows[k]:
-                raise DatasetError(f"{file}: {file_rows} rows, the manifest says {expected_rows[k]}")
+            if expected_rows is not None and file_rows != expected_rows:
+                raise DatasetError(f"{file}: {file_rows} rows, the manifest says {expected_rows}")
             for b in batches:
                 if b.num_rows:
                     self._starts.append(rows)
                     self._batches.append(shards.batch_views(b, self.column))
                     rows += b.num_rows
         self._rows = rows
-        self._key = "features" if self.column.kind == "features" else "image"
 
     def __len__(self) -> int:
         return self._rows
@@ -70,7 +68,11 @@ class ShardDataset:
         sample_id = int(batch.ids[row]) if batch.ids is not None else i
         item: dict[str, Any] = {"id": sample_id, "label": int(batch.labels[row])}
         if self.column.kind == "encoded":
-            item["image"] = images.decode(batch.pixels[row].as_buffer())
+            encoded = batch.pixels[row].as_buffer()
+            try:
+                item["image"] = images.decode(encoded)
+            except (OSError, ValueError) as e:  # Pillow's UnidentifiedImageError is an OSError
+                raise DatasetError(f"{self.path}: row {i} (id {sample_id}): not a decodable image ({encoded.size} bytes): {e}") from e
         else:
             item[self._key] = batch.pixels[row]
         return item

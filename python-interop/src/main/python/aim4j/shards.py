@@ -40,10 +40,11 @@ class Batch:
     pixels: Any  # np.ndarray (rows, *shape) for fixed-width columns, a pa.BinaryArray of encoded images otherwise
 
 
-def shard_files(location: Path) -> list[Path]:
-    """The Arrow files of a dataset, checked against its manifest (presence, size, row counts)."""
+def shard_files(location: Path) -> list[tuple[Path, int | None]]:
+    """The Arrow files of a dataset with the row count its manifest gives each (None for a single
+    file), checked against the manifest: present, of the listed size."""
     if location.is_file():
-        return [location]
+        return [(location, None)]
     manifest_file = location / MANIFEST
     if not manifest_file.is_file():
         raise DatasetError(f"{location}: no {MANIFEST} (not a sharded dataset, or an interrupted 'shard' run)")
@@ -59,14 +60,7 @@ def shard_files(location: Path) -> list[Path]:
             raise DatasetError(f"{file}: shard listed in the manifest is missing")
         if file.stat().st_size != size:
             raise DatasetError(f"{file}: {file.stat().st_size} bytes, the manifest says {size} (truncated or replaced)")
-    return [file for file, _, _ in listed]
-
-
-def manifest_rows(location: Path) -> list[int] | None:
-    """The row count the manifest gives each shard, or None for a single Arrow file."""
-    if location.is_file():
-        return None
-    return [int(s["rows"]) for s in json.loads((location / MANIFEST).read_text(encoding="utf-8"))["shards"]]
+    return [(file, rows) for file, _, rows in listed]
 
 
 def map_batches(file: Path) -> tuple[pa.Schema, list[pa.RecordBatch]]:

@@ -23,8 +23,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.stream.LongStream;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
@@ -119,7 +121,7 @@ class PythonDataTest {
         // Each epoch's shares together are the ids 37..139 once each.
         String[] world3 = got.split("\n");
         long[] all = Stream.of(world3[3], world3[4], world3[5]).flatMap(l -> Arrays.stream(l.split(" "))).mapToLong(Long::parseLong).sorted().toArray();
-        assertArrayEquals(java.util.stream.LongStream.range(37, 140).toArray(), all);
+        assertArrayEquals(LongStream.range(37, 140).toArray(), all);
     }
 
     @Test
@@ -233,14 +235,52 @@ class PythonDataTest {
     }
 
     @Test
-    void rawImagesAreViewsOfTheMappedShard() throws Exception {
-        // A copy of the dataset: bytes rewritten in its file must show through a view taken before.
-        Path copy = Files.createDirectories(dir.resolve("mapped"));
-        try (Stream<Path> files = Files.list(raw)) {
+    void damagedDatasetsAreOneErrorNamingTheFile() throws Exception {
+        Path noManifest = Files.createDirectories(dir.resolve("no-manifest"));
+        Path badJson = copyOf(raw, "bad-json");
+        Files.writeString(badJson.resolve("manifest.json"), "{\"shards\": [");
+        Path missing = copyOf(raw, "missing");
+        Path shard1 = Path.of("shard-00001-of-00003.arrow");
+        Files.delete(missing.resolve(shard1));
+        Path truncated = copyOf(raw, "truncated");
+        byte[] bytes = Files.readAllBytes(truncated.resolve(shard1));
+        Files.write(truncated.resolve(shard1), Arrays.copyOf(bytes, bytes.length - 100));
+        Path garbage = copyOf(raw, "garbage");
+        Files.write(garbage.resolve(shard1), new byte[bytes.length]);
+        String out = python("""
+                import sys
+                from aim4j.data import ShardDataset, DatasetError
+                for path in sys.argv[1:]:
+                    try:
+                        ShardDataset(path)
+                        print("opened " + path)
+                    except DatasetError as e:
+                        print(e)
+                """, noManifest.toString(), badJson.toString(), missing.toString(), truncated.toString(), garbage.toString());
+        String[] lines = out.strip().split("\n");
+        assertEquals(5, lines.length, out);
+        assertEquals(noManifest + ": no manifest.json (not a sharded dataset, or an interrupted 'shard' run)", lines[0]);
+        assertTrue(lines[1].startsWith(badJson.resolve("manifest.json") + ": unreadable manifest: "), lines[1]);
+        assertEquals(missing.resolve(shard1) + ": shard listed in the manifest is missing", lines[2]);
+        assertEquals(truncated.resolve(shard1) + ": " + (bytes.length - 100) + " bytes, the manifest says " + bytes.length
+                + " (truncated or replaced)", lines[3]);
+        assertTrue(lines[4].startsWith(garbage.resolve(shard1) + ": not a readable Arrow IPC file: "), lines[4]);
+    }
+
+    private static Path copyOf(Path dataset, String name) throws IOException {
+        Path copy = Files.createDirectories(dir.resolve(name));
+        try (Stream<Path> files = Files.list(dataset)) {
             for (Path f : files.toList()) {
                 Files.copy(f, copy.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
             }
         }
+        return copy;
+    }
+
+    @Test
+    void rawImagesAreViewsOfTheMappedShard() throws Exception {
+        // A copy of the dataset: bytes rewritten in its file must show through a view taken before.
+        Path copy = copyOf(raw, "mapped");
         int row = 50;
         long offset;
         Path file;
@@ -262,9 +302,11 @@ class PythonDataTest {
                 fd = os.open(sys.argv[3], os.O_RDWR)
                 os.pwrite(fd, (255 - before).tobytes(), int(sys.argv[4]))
                 os.close(fd)
+                print(before.tobytes().hex())
                 print(view.flags.writeable, view.flags.owndata, np.array_equal(view, 255 - before))
                 """, copy.toString(), "" + row, file.toString(), "" + offset);
-        assertEquals("False False True", out.strip(), "read-only, not owning its memory, and showing the file's new bytes");
-        assertTrue(before.length == 8 * 8 * 3);
+        String[] lines = out.strip().split("\n");
+        assertEquals(HexFormat.of().formatHex(before), lines[0], "the view is row " + row + "'s image");
+        assertEquals("False False True", lines[1], "read-only, not owning its memory, and showing the file's new bytes");
     }
 }
