@@ -39,10 +39,6 @@ class SplittableRandom:
         self._seed = (self._seed + count * self._gamma) & _MASK64
         return _mix32(seeds)
 
-    def next_int(self, bound: int) -> int:
-        """One ``nextInt(bound)``."""
-        return int(self.next_bounded(np.array([bound], dtype=np.int64))[0])
-
     def next_bounded(self, bounds: np.ndarray) -> np.ndarray:
         """``nextInt(b)`` for each ``b`` of ``bounds`` in turn (each in ``[1, 2^31 - 1]``), as Java
         would draw them one after the other: ``RandomSupport.boundedNextInt``, rejection included."""
