@@ -10,7 +10,8 @@ import java.util.SplittableRandom;
  * a global batch is the same samples whatever the world size, every sample is delivered exactly
  * once per epoch across the ranks, with no padding and no drops. A {@link Cursor} names the next
  * position of the stream, so a resumed run, at any world size, continues with exactly the samples
- * an uninterrupted one would have seen next.
+ * an uninterrupted one would have seen next. The algorithm, step by step, is specified in
+ * arrow-io/README.md ("Order: the algorithm"), which Python's {@code aim4j.data.order} follows too.
  */
 public final class Sampler {
     private final long size;

@@ -65,7 +65,7 @@ public final class StreamBench {
                     Integer.toString(batch), "--workers", Integer.toString(workers), "--repeats", Integer.toString(windows), "--batches",
                     Integer.toString(batchesPerWindow), "--command", JSON.writeValueAsString(aim4j)));
             Path log = tmp.resolve("python.log");
-            Process p = PythonEnvironment.locate().processBuilder(args).redirectError(log.toFile()).start();
+            Process p = PythonEnvironment.locate().process(args).redirectError(log.toFile()).start();
             p.getOutputStream().close();
             String out = new String(p.getInputStream().readAllBytes());
             int code = p.waitFor();

@@ -14,7 +14,7 @@ import picocli.CommandLine;
 @Command(name = "aim4j", mixinStandardHelpOptions = true, version = "aim4j " + Main.VERSION,
         description = "Autoregressive Image Models (AIM) on the JVM, checked against the official numerics.",
         subcommands = {DemoCommand.class, ReproduceCommand.class, ShardCommand.class, PretrainCommand.class, ProbeCommand.class, EvalCommand.class, DataCommand.class, InspectCommand.class, ConvertCommand.class, ParityCommand.class, InitCommand.class,
-                FeaturesCommand.class, BenchCommand.class, LaunchCommand.class, StreamCommand.class, CommandLine.HelpCommand.class})
+                FeaturesCommand.class, BenchCommand.class, LaunchCommand.class, StreamCommand.class, PythonCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     /** The project's version, as the launcher and reports show it. */
     public static final String VERSION = "0.1.0";

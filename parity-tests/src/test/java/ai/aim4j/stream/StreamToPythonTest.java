@@ -94,7 +94,7 @@ class StreamToPythonTest {
         ChildJvm.aim4j("1g", List.of()).forEach(command::add);
         spec.putArray("runs").addAll(runs);
         Path script = Path.of(StreamToPythonTest.class.getResource("/stream/consume.py").toURI());
-        return PythonEnvironment.locate().processBuilder(List.of(script.toString(), spec.toString()))
+        return PythonEnvironment.locate().process(List.of(script.toString(), spec.toString()))
                 .redirectError(Files.createTempFile(dir, "consumer", ".log").toFile()).start();
     }
 

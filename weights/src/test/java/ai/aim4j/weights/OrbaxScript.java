@@ -48,7 +48,7 @@ public final class OrbaxScript {
         command.addAll(args);
         Path out = work.resolve("orbax_check.out");
         Path err = work.resolve("orbax_check.err");
-        Process p = PythonEnvironment.locate().processBuilder(command)
+        Process p = PythonEnvironment.locate().process(command)
                 .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
         if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
             p.destroyForcibly();

@@ -3,8 +3,8 @@ package ai.aim4j.interop.worker;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * The CPython interpreter the bridge runs: {@code AIM4J_PYTHON} when set, otherwise the virtual
@@ -23,7 +23,30 @@ public record PythonEnvironment(Path python) {
         if (venv != null && !venv.isBlank()) {
             return Path.of(venv);
         }
-        return Path.of(System.getProperty("aim4j.home", ".")).resolve(".venv");
+        return home().resolve(".venv");
+    }
+
+    /** The aim4j checkout (system property {@code aim4j.home}, which the launcher and the test runner set). */
+    public static Path home() {
+        return Path.of(System.getProperty("aim4j.home", ".")).toAbsolutePath().normalize();
+    }
+
+    /** This checkout's Python sources: the {@code aim4j} package, its {@code pyproject.toml} and {@code requirements.txt}. */
+    public static Path sources() {
+        return home().resolve("python-interop/src/main/python");
+    }
+
+    /**
+     * A process running this interpreter with {@code args}, this checkout's Python sources first on
+     * {@code PYTHONPATH} so the Python code always matches the Java code, whatever the environment
+     * has installed.
+     */
+    public ProcessBuilder process(List<String> args) {
+        ProcessBuilder pb = new ProcessBuilder(Stream.concat(Stream.of(python.toString()), args.stream()).toList());
+        String inherited = pb.environment().get("PYTHONPATH");
+        pb.environment().put("PYTHONPATH", inherited == null || inherited.isEmpty() ? sources().toString()
+                : String.join(File.pathSeparator, List.of(sources().toString(), inherited)));
+        return pb;
     }
 
     /** The interpreter to use, or an error saying how to set one up. */
@@ -42,21 +65,5 @@ public record PythonEnvironment(Path python) {
                     + ": run ./aim4j python setup (or set " + PYTHON_VARIABLE + " to an interpreter with jax, torch and aim4j's package)");
         }
         return new PythonEnvironment(p);
-    }
-
-    /** aim4j's Python sources in the checkout, which go first on the path so Python matches this Java code. */
-    public static Path pythonSources() {
-        return Path.of(System.getProperty("aim4j.home", ".")).resolve("python-interop/src/main/python").toAbsolutePath();
-    }
-
-    /** A process running this interpreter with {@code args}, aim4j's Python sources first on {@code PYTHONPATH}. */
-    public ProcessBuilder processBuilder(List<String> args) {
-        List<String> command = new ArrayList<>();
-        command.add(python.toString());
-        command.addAll(args);
-        ProcessBuilder pb = new ProcessBuilder(command);
-        String inherited = pb.environment().get("PYTHONPATH");
-        pb.environment().put("PYTHONPATH", pythonSources() + (inherited == null || inherited.isEmpty() ? "" : File.pathSeparator + inherited));
-        return pb;
     }
 }

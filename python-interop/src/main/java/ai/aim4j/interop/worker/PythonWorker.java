@@ -93,7 +93,7 @@ public final class PythonWorker implements AutoCloseable {
             server.bind(UnixDomainSocketAddress.of(socket));
             long t0 = System.nanoTime();
             try {
-                ProcessBuilder pb = env.processBuilder(List.of("-m", "aim4j.worker", "--socket", socket.toString(),
+                ProcessBuilder pb = env.process(List.of("-m", "aim4j.worker", "--socket", socket.toString(),
                         "--dir", folder.path().toString(), "--backend", backend)).redirectErrorStream(true);
                 pb.environment().put("PYTHONUNBUFFERED", "1"); // a crash's last words reach the tail
                 process = pb.start();

@@ -44,7 +44,7 @@ class PythonWorkerTest {
         String pythonVersion = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         p.waitFor();
         Matcher pyproject = Pattern.compile("(?m)^version = \"([^\"]+)\"")
-                .matcher(Files.readString(PythonEnvironment.pythonSources().resolve("pyproject.toml")));
+                .matcher(Files.readString(PythonEnvironment.sources().resolve("pyproject.toml")));
         assertTrue(pyproject.find());
         try (PythonWorker w = numpyWorker(); WorkerReply r = w.call("versions", Map.of())) {
             Map<String, Object> v = r.result();

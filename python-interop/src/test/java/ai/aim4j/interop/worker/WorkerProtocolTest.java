@@ -35,7 +35,7 @@ class WorkerProtocolTest {
              ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             Path socket = folder.path().resolve("control.sock");
             server.bind(UnixDomainSocketAddress.of(socket));
-            Process worker = PythonEnvironment.locate().processBuilder(List.of("-m", "aim4j.worker", "--socket", socket.toString(),
+            Process worker = PythonEnvironment.locate().process(List.of("-m", "aim4j.worker", "--socket", socket.toString(),
                     "--dir", folder.path().toString(), "--backend", "numpy")).redirectError(ProcessBuilder.Redirect.DISCARD).start();
             try (SocketChannel channel = server.accept()) {
                 BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(channel), StandardCharsets.UTF_8));
