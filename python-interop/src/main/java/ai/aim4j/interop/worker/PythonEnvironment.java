@@ -1,7 +1,11 @@
 package ai.aim4j.interop.worker;
 
+import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 
 /**
  * The CPython interpreter the bridge runs: {@code AIM4J_PYTHON} when set, otherwise the virtual
@@ -39,5 +43,25 @@ public record PythonEnvironment(Path python) {
                     + ": run ./aim4j python setup (or set " + PYTHON_VARIABLE + " to an interpreter with jax, torch and aim4j's package)");
         }
         return new PythonEnvironment(p);
+    }
+
+    /** aim4j's Python sources in the checkout: {@code python-interop/src/main/python} under {@code aim4j.home}. */
+    public static Path sources() {
+        return Path.of(System.getProperty("aim4j.home", ".")).resolve("python-interop").resolve("src").resolve("main").resolve("python");
+    }
+
+    /**
+     * A process running this interpreter with {@code args}, with this checkout's Python sources first
+     * on {@code PYTHONPATH}, so the Python code always matches the Java code whatever is installed.
+     */
+    public ProcessBuilder process(String... args) {
+        List<String> command = new ArrayList<>();
+        command.add(python.toString());
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command);
+        Map<String, String> env = pb.environment();
+        String inherited = env.get("PYTHONPATH");
+        env.put("PYTHONPATH", sources().toAbsolutePath() + (inherited == null || inherited.isBlank() ? "" : File.pathSeparator + inherited));
+        return pb;
     }
 }
