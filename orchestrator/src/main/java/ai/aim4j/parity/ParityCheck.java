@@ -63,16 +63,25 @@ public final class ParityCheck {
                 try (NamedTensors tensors = WeightFiles.read(w);
                      Aim model = Aim.load(config, tensors, precision, w.toString());
                      NDManager scope = NDManager.newBaseManager()) {
-                    Map<String, HostTensor> got = new LinkedHashMap<>();
-                    compute(model, scope, inputs, got);
-                    if (!prefixOutputs.isEmpty()) {
-                        computePrefix(model, scope, inputs, got);
-                    }
+                    Map<String, HostTensor> got = outputs(model, scope, inputs, !prefixOutputs.isEmpty());
                     compare(w.getFileName().toString(), precision, got, outputs, prefixOutputs, rows);
                 }
             }
         }
         return rows;
+    }
+
+    /**
+     * Every output a forward fixture holds, computed by {@code model} on {@code inputs} ({@code images},
+     * and {@code prefix_mask} when {@code prefix}): the prefix-masked ones under {@code prefix/}.
+     */
+    static Map<String, HostTensor> outputs(Aim model, NDManager scope, Map<String, HostTensor> inputs, boolean prefix) {
+        Map<String, HostTensor> got = new LinkedHashMap<>();
+        compute(model, scope, inputs, got);
+        if (prefix) {
+            computePrefix(model, scope, inputs, got);
+        }
+        return got;
     }
 
     private static void compute(Aim model, NDManager scope, Map<String, HostTensor> inputs, Map<String, HostTensor> got) {
@@ -102,7 +111,11 @@ public final class ParityCheck {
         got.put("prefix/post_trunk_norm", HostTensor.fromNDArray(model.postTrunkNorm(blocks.getLast())));
     }
 
-    private static void compare(String weights, DataType precision, Map<String, HostTensor> got, Map<String, HostTensor> outputs,
+    /**
+     * Rows comparing {@code got} with the references: a float32 model with both the float32 key and its
+     * {@code _f64} twin, a float64 model with the {@code _f64} key only.
+     */
+    static void compare(String weights, DataType precision, Map<String, HostTensor> got, Map<String, HostTensor> outputs,
                                 Map<String, HostTensor> prefixOutputs, List<ParityRow> rows) {
         boolean f64 = precision == DataType.FLOAT64;
         Tolerance tol = f64 ? Tolerance.FLOAT64 : Tolerance.FLOAT32;
