@@ -1,7 +1,10 @@
 package ai.aim4j.interop.worker;
 
+import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The CPython interpreter the bridge runs: {@code AIM4J_PYTHON} when set, otherwise the virtual
@@ -39,5 +42,21 @@ public record PythonEnvironment(Path python) {
                     + ": run ./aim4j python setup (or set " + PYTHON_VARIABLE + " to an interpreter with jax, torch and aim4j's package)");
         }
         return new PythonEnvironment(p);
+    }
+
+    /** aim4j's Python sources in the checkout, which go first on the path so Python matches this Java code. */
+    public static Path pythonSources() {
+        return Path.of(System.getProperty("aim4j.home", ".")).resolve("python-interop/src/main/python").toAbsolutePath();
+    }
+
+    /** A process running this interpreter with {@code args}, aim4j's Python sources first on {@code PYTHONPATH}. */
+    public ProcessBuilder processBuilder(List<String> args) {
+        List<String> command = new ArrayList<>();
+        command.add(python.toString());
+        command.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(command);
+        String inherited = pb.environment().get("PYTHONPATH");
+        pb.environment().put("PYTHONPATH", pythonSources() + (inherited == null || inherited.isEmpty() ? "" : File.pathSeparator + inherited));
+        return pb;
     }
 }
