@@ -10,7 +10,9 @@ import ai.djl.ndarray.types.DataType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -116,10 +118,13 @@ final class ParityCommand {
             if (n < 1) {
                 throw new IllegalArgumentException("the batch needs at least one image");
             }
-            LiveParity.Request request = new LiveParity.Request(backend, reference, weights, config, data, n, seed, precisions, pretrain);
+            Set<String> notes = new LinkedHashSet<>();
+            LiveParity.Request request = new LiveParity.Request(backend, reference, weights, config, data, n, seed, precisions, pretrain, notes::add);
             try (PythonWorker worker = PythonWorker.start(PythonEnvironment.locate(), backend)) {
                 System.out.println("== " + weights + " against " + request.label() + (pretrain ? " (pre-training step)" : ""));
-                return ParityCheck.print(LiveParity.run(request, worker), System.out) ? 0 : 1;
+                List<ParityRow> rows = LiveParity.run(request, worker);
+                notes.forEach(note -> System.out.println("note: " + note));
+                return ParityCheck.print(rows, System.out) ? 0 : 1;
             }
         }
     }

@@ -1,6 +1,7 @@
 package ai.aim4j.parity;
 
 import ai.aim4j.interop.worker.PythonWorker;
+import ai.aim4j.interop.worker.WorkerReply;
 import ai.aim4j.model.Aim;
 import ai.aim4j.model.config.AimConfig;
 import ai.aim4j.model.config.PretrainConfig;
@@ -19,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SequencedMap;
+import java.util.function.Consumer;
 
 /**
  * The Java model beside a Python reference (aim4j's own JAX or PyTorch AIM, or ml-aim's package) on
@@ -43,10 +45,11 @@ public final class LiveParity {
      * @param data       a dataset whose first {@code batch} images are the input; null for random images
      * @param precisions the Java model's precisions (the reference runs in the same ones)
      * @param pretrain   the pre-training step (loss, gradients, AdamW) instead of the forward pass
+     * @param notes      receives what the reference adapted to make the comparison fair (ml-aim's corrections), once per call
      */
     public record Request(String backend, String reference, Path weights, String config, Path data, int batch, long seed,
-                          List<DataType> precisions, boolean pretrain) {
-        String label() {
+                          List<DataType> precisions, boolean pretrain, Consumer<String> notes) {
+        public String label() {
             return reference.equals("aim4j") ? backend : backend + "/" + reference;
         }
     }
@@ -65,13 +68,13 @@ public final class LiveParity {
             SequencedMap<String, HostTensor> inputs = inputs(r, config);
             Map<String, HostTensor> outputs = new HashMap<>();
             Map<String, HostTensor> prefixOutputs = new HashMap<>();
-            List<NamedTensors> replies = new ArrayList<>();
+            List<WorkerReply> replies = new ArrayList<>();
             try {
                 for (DataType precision : r.precisions()) {
-                    NamedTensors reply = call(worker, FORWARD_OP, r, config.toJson(), precision, null, inputs);
+                    WorkerReply reply = call(worker, FORWARD_OP, r, config.toJson(), precision, null, inputs);
                     replies.add(reply);
                     String suffix = suffix(precision);
-                    reply.tensors().forEach((k, v) -> {
+                    reply.tensors().tensors().forEach((k, v) -> {
                         if (k.startsWith("prefix/")) {
                             prefixOutputs.put(k.substring("prefix/".length()) + suffix, v);
                         } else {
@@ -86,7 +89,7 @@ public final class LiveParity {
                     }
                 }
             } finally {
-                replies.forEach(NamedTensors::close);
+                closeAll(replies);
             }
         }
         return rows;
@@ -100,18 +103,18 @@ public final class LiveParity {
         List<ParityRow> rows = new ArrayList<>();
         try (NamedTensors weights = WeightFiles.read(r.weights())) {
             SequencedMap<String, HostTensor> inputs = inputs(r, config.trunk());
-            List<NamedTensors> replies = new ArrayList<>();
+            List<WorkerReply> replies = new ArrayList<>();
             try {
                 Map<String, HostTensor> stepGrads = null;
                 Map<String, HostTensor> clipped = null;
                 for (DataType precision : r.precisions()) {
-                    NamedTensors reply = call(worker, PRETRAIN_OP, r, config.toJson(), precision, 1.0, inputs);
+                    WorkerReply reply = call(worker, PRETRAIN_OP, r, config.toJson(), precision, 1.0, inputs);
                     replies.add(reply);
                     String suffix = suffix(precision);
                     Map<String, HostTensor> outputs = new HashMap<>();
                     Map<String, HostTensor> grads = new HashMap<>();
                     Map<String, HostTensor> after = new HashMap<>();
-                    reply.tensors().forEach((k, v) -> {
+                    reply.tensors().tensors().forEach((k, v) -> {
                         if (k.startsWith(GRAD)) {
                             grads.put(k.substring(GRAD.length()) + suffix, v);
                         } else if (k.startsWith(STEP)) {
@@ -131,10 +134,10 @@ public final class LiveParity {
                 if (stepGrads != null) {
                     // Both sides step from the reference's own gradients, so the comparison is of the optimizers alone.
                     PretrainParity.step(config, weights.tensors(), stepGrads, clipped, true, r.label() + " step", rows);
-                    NamedTensors unclipped = call(worker, PRETRAIN_OP, r, config.toJson(), DataType.FLOAT32, null, inputs);
+                    WorkerReply unclipped = call(worker, PRETRAIN_OP, r, config.toJson(), DataType.FLOAT32, null, inputs);
                     replies.add(unclipped);
                     Map<String, HostTensor> after = new HashMap<>();
-                    unclipped.tensors().forEach((k, v) -> {
+                    unclipped.tensors().tensors().forEach((k, v) -> {
                         if (k.startsWith(STEP)) {
                             after.put(k.substring(STEP.length()), v);
                         }
@@ -142,7 +145,7 @@ public final class LiveParity {
                     PretrainParity.step(config, weights.tensors(), stepGrads, after, false, r.label() + " step, no clip", rows);
                 }
             } finally {
-                replies.forEach(NamedTensors::close);
+                closeAll(replies);
             }
         }
         return rows;
@@ -152,8 +155,8 @@ public final class LiveParity {
         return r.data() != null ? LiveInputs.fromData(config, r.data(), r.batch(), r.seed()) : LiveInputs.random(config, r.batch(), r.seed());
     }
 
-    private static NamedTensors call(PythonWorker worker, String op, Request r, JsonNode config, DataType precision, Double clip,
-                                     SequencedMap<String, HostTensor> inputs) throws IOException {
+    private static WorkerReply call(PythonWorker worker, String op, Request r, JsonNode config, DataType precision, Double clip,
+                                    SequencedMap<String, HostTensor> inputs) throws IOException {
         Map<String, Object> args = new LinkedHashMap<>();
         args.put("backend", r.backend());
         args.put("reference", r.reference());
@@ -163,7 +166,25 @@ public final class LiveParity {
         if (op.equals(PRETRAIN_OP)) {
             args.put("clip", clip);
         }
-        return worker.call(op, args, inputs).tensors();
+        WorkerReply reply = worker.call(op, args, inputs);
+        if (reply.result().get("notes") instanceof List<?> notes) {
+            notes.forEach(n -> r.notes().accept(r.label() + ": " + n));
+        }
+        return reply;
+    }
+
+    private static void closeAll(List<WorkerReply> replies) throws IOException {
+        IOException first = null;
+        for (WorkerReply reply : replies) {
+            try {
+                reply.close();
+            } catch (IOException e) {
+                first = first == null ? e : first;
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
     }
 
     private static String suffix(DataType precision) {

@@ -58,7 +58,7 @@ class LiveParityTest {
     void theForwardPassAgreesWithTheReference(String backend, String fixture, String weights) throws IOException {
         Path dir = Fixtures.shipped(fixture);
         var request = new LiveParity.Request(backend, "aim4j", dir.resolve(weights), dir.resolve("config.json").toString(), null, 3, 11,
-                BOTH, false);
+                BOTH, false, note -> {});
         int blocks = Fixtures.config(fixture).blocks();
         // Per precision of the reference: 7 whole-model outputs with every block, and the prefix-masked blocks and norm;
         // the float32 model meets both references, the float64 model the float64 one.
@@ -71,7 +71,7 @@ class LiveParityTest {
     void thePretrainingStepAgreesWithTheReference(String backend) throws IOException {
         Path dir = Fixtures.shipped("pretrain-small");
         var request = new LiveParity.Request(backend, "aim4j", dir.resolve("weights.safetensors"), dir.resolve("config.json").toString(), null,
-                4, 5, BOTH, true);
+                4, 5, BOTH, true, note -> {});
         List<ParityRow> rows = LiveParity.run(request, WORKERS.get(backend));
         assertAllPass(rows, rows.size());
         // 54 trainable tensors: their gradients in both precisions and both AdamW steps, beside the forward outputs.
