@@ -83,9 +83,12 @@ public final class LiveParity {
                     });
                 }
                 for (DataType precision : r.precisions()) {
-                    try (Aim model = Aim.load(config, weights, precision, r.weights().toString());
+                    // The model takes over the file's memory and releases it on close: each precision reads the file anew.
+                    try (NamedTensors own = WeightFiles.read(r.weights());
+                         Aim model = Aim.load(config, own, precision, r.weights().toString());
                          NDManager scope = NDManager.newBaseManager()) {
-                        ParityCheck.compare(r.label(), precision, ParityCheck.outputs(model, scope, inputs, true), outputs, prefixOutputs, rows);
+                        ParityCheck.compare(r.label(), precision, ParityCheck.outputs(model, scope, inputs, true), outputs, prefixOutputs,
+                                "forward", "prefix-causal", rows);
                     }
                 }
             } finally {

@@ -64,7 +64,7 @@ public final class ParityCheck {
                      Aim model = Aim.load(config, tensors, precision, w.toString());
                      NDManager scope = NDManager.newBaseManager()) {
                     Map<String, HostTensor> got = outputs(model, scope, inputs, !prefixOutputs.isEmpty());
-                    compare(w.getFileName().toString(), precision, got, outputs, prefixOutputs, rows);
+                    compare(w.getFileName().toString(), precision, got, outputs, prefixOutputs, "outputs.npz", "prefix_outputs.npz", rows);
                 }
             }
         }
@@ -113,17 +113,18 @@ public final class ParityCheck {
 
     /**
      * Rows comparing {@code got} with the references: a float32 model with both the float32 key and its
-     * {@code _f64} twin, a float64 model with the {@code _f64} key only.
+     * {@code _f64} twin, a float64 model with the {@code _f64} key only. The rows name the outputs
+     * {@code source:key} with the source {@code plain} or {@code prefixed} (prefix-causal masking).
      */
     static void compare(String weights, DataType precision, Map<String, HostTensor> got, Map<String, HostTensor> outputs,
-                                Map<String, HostTensor> prefixOutputs, List<ParityRow> rows) {
+                        Map<String, HostTensor> prefixOutputs, String plain, String prefixed, List<ParityRow> rows) {
         boolean f64 = precision == DataType.FLOAT64;
         Tolerance tol = f64 ? Tolerance.FLOAT64 : Tolerance.FLOAT32;
         for (var e : got.entrySet()) {
             boolean prefix = e.getKey().startsWith("prefix/");
             String key = prefix ? e.getKey().substring("prefix/".length()) : e.getKey();
             Map<String, HostTensor> refs = prefix ? prefixOutputs : outputs;
-            String file = prefix ? "prefix_outputs.npz" : "outputs.npz";
+            String file = prefix ? prefixed : plain;
             List<String> refKeys = f64 ? List.of(key + "_f64") : List.of(key, key + "_f64");
             for (String refKey : refKeys) {
                 HostTensor ref = refs.get(refKey);
