@@ -63,16 +63,25 @@ public final class ParityCheck {
                 try (NamedTensors tensors = WeightFiles.read(w);
                      Aim model = Aim.load(config, tensors, precision, w.toString());
                      NDManager scope = NDManager.newBaseManager()) {
-                    Map<String, HostTensor> got = new LinkedHashMap<>();
-                    compute(model, scope, inputs, got);
-                    if (!prefixOutputs.isEmpty()) {
-                        computePrefix(model, scope, inputs, got);
-                    }
-                    compare(w.getFileName().toString(), precision, got, outputs, prefixOutputs, rows);
+                    Map<String, HostTensor> got = outputs(model, scope, inputs, !prefixOutputs.isEmpty());
+                    compare(w.getFileName().toString(), precision, got, outputs, prefixOutputs, "outputs.npz", "prefix_outputs.npz", rows);
                 }
             }
         }
         return rows;
+    }
+
+    /**
+     * Every output a forward fixture holds, computed by {@code model} on {@code inputs} ({@code images},
+     * and {@code prefix_mask} when {@code prefix}): the prefix-masked ones under {@code prefix/}.
+     */
+    static Map<String, HostTensor> outputs(Aim model, NDManager scope, Map<String, HostTensor> inputs, boolean prefix) {
+        Map<String, HostTensor> got = new LinkedHashMap<>();
+        compute(model, scope, inputs, got);
+        if (prefix) {
+            computePrefix(model, scope, inputs, got);
+        }
+        return got;
     }
 
     private static void compute(Aim model, NDManager scope, Map<String, HostTensor> inputs, Map<String, HostTensor> got) {
@@ -102,15 +111,20 @@ public final class ParityCheck {
         got.put("prefix/post_trunk_norm", HostTensor.fromNDArray(model.postTrunkNorm(blocks.getLast())));
     }
 
-    private static void compare(String weights, DataType precision, Map<String, HostTensor> got, Map<String, HostTensor> outputs,
-                                Map<String, HostTensor> prefixOutputs, List<ParityRow> rows) {
+    /**
+     * Rows comparing {@code got} with the references: a float32 model with both the float32 key and its
+     * {@code _f64} twin, a float64 model with the {@code _f64} key only. The rows name the outputs
+     * {@code source:key} with the source {@code plain} or {@code prefixed} (prefix-causal masking).
+     */
+    static void compare(String weights, DataType precision, Map<String, HostTensor> got, Map<String, HostTensor> outputs,
+                        Map<String, HostTensor> prefixOutputs, String plain, String prefixed, List<ParityRow> rows) {
         boolean f64 = precision == DataType.FLOAT64;
         Tolerance tol = f64 ? Tolerance.FLOAT64 : Tolerance.FLOAT32;
         for (var e : got.entrySet()) {
             boolean prefix = e.getKey().startsWith("prefix/");
             String key = prefix ? e.getKey().substring("prefix/".length()) : e.getKey();
             Map<String, HostTensor> refs = prefix ? prefixOutputs : outputs;
-            String file = prefix ? "prefix_outputs.npz" : "outputs.npz";
+            String file = prefix ? prefixed : plain;
             List<String> refKeys = f64 ? List.of(key + "_f64") : List.of(key, key + "_f64");
             for (String refKey : refKeys) {
                 HostTensor ref = refs.get(refKey);

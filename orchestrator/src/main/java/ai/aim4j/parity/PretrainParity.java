@@ -59,20 +59,25 @@ public final class PretrainParity {
         try (NamedTensors weights = WeightFiles.read(dir.resolve(WEIGHTS))) {
             SequencedMap<String, HostTensor> internal = weights.tensors();
             for (DataType precision : List.of(DataType.FLOAT32, DataType.FLOAT64)) {
-                forwardAndGradients(config, internal, precision, inputs, outputs, grads, rows);
+                forwardAndGradients(config, internal, precision, inputs, outputs, grads, "outputs.npz", "grads.npz", rows);
             }
             for (boolean clip : new boolean[] {true, false}) {
                 Map<String, HostTensor> after = Npz.read(dir.resolve(clip ? "step.npz" : "step_noclip.npz")).tensors();
-                step(config, internal, grads, after, clip, rows);
+                step(config, internal, grads, after, clip, clip ? "step.npz" : "step_noclip.npz", rows);
             }
         }
         schedule(dir.resolve("schedule.json"), rows);
         return rows;
     }
 
-    private static void forwardAndGradients(PretrainConfig config, SequencedMap<String, HostTensor> internal, DataType precision,
-                                            Map<String, HostTensor> inputs, Map<String, HostTensor> outputs, Map<String, HostTensor> grads,
-                                            List<ParityRow> rows) {
+    /**
+     * The forward outputs, loss, gradients, grad norm and clip coefficient of one precision against
+     * references under the fixture's keys (float64 ones with {@code _f64}); rows name their source
+     * {@code outputsSource} and {@code gradsSource}.
+     */
+    static void forwardAndGradients(PretrainConfig config, SequencedMap<String, HostTensor> internal, DataType precision,
+                                    Map<String, HostTensor> inputs, Map<String, HostTensor> outputs, Map<String, HostTensor> grads,
+                                    String outputsSource, String gradsSource, List<ParityRow> rows) {
         boolean f64 = precision == DataType.FLOAT64;
         String model = f64 ? "float64" : "float32";
         String suffix = f64 ? "_f64" : "";
@@ -96,7 +101,7 @@ public final class PretrainParity {
                 HostTensor ref = outputs.get(refKey);
                 if (ref != null) {
                     Tolerance t = f64 ? Tolerance.FLOAT64 : e.getKey().equals("loss") ? Tolerance.LOSS : Tolerance.FLOAT32;
-                    rows.add(ParityCheck.row("outputs.npz", model, e.getKey(), refKey, e.getValue(), ref, t));
+                    rows.add(ParityCheck.row(outputsSource, model, e.getKey(), refKey, e.getValue(), ref, t));
                 }
             }
             SequencedMap<String, HostTensor> ours = new LinkedHashMap<>();
@@ -109,7 +114,7 @@ public final class PretrainParity {
             for (var e : L3mNames.toL3m(m, ours).entrySet()) {
                 HostTensor ref = grads.get(e.getKey() + suffix);
                 if (ref != null) {
-                    rows.add(ParityCheck.row("grads.npz", model, e.getKey(), e.getKey() + suffix, e.getValue(), ref,
+                    rows.add(ParityCheck.row(gradsSource, model, e.getKey(), e.getKey() + suffix, e.getValue(), ref,
                             f64 ? Tolerance.FLOAT64 : Tolerance.GRADIENT));
                 }
             }
@@ -118,19 +123,22 @@ public final class PretrainParity {
             gradients.forEach(NDArray::close);
             HostTensor normRef = grads.get("grad_norm" + suffix);
             if (normRef != null) {
-                rows.add(ParityCheck.row("grads.npz", model, "grad_norm", "grad_norm" + suffix, HostTensor.scalar(clip.norm()), normRef,
+                rows.add(ParityCheck.row(gradsSource, model, "grad_norm", "grad_norm" + suffix, HostTensor.scalar(clip.norm()), normRef,
                         f64 ? Tolerance.FLOAT64 : Tolerance.GRADIENT));
             }
             if (!f64) {
-                rows.add(ParityCheck.row("grads.npz", model, "clip_coef", "clip_coef", HostTensor.scalar(clip.coef()), grads.get("clip_coef"),
+                rows.add(ParityCheck.row(gradsSource, model, "clip_coef", "clip_coef", HostTensor.scalar(clip.coef()), grads.get("clip_coef"),
                         Tolerance.GRADIENT));
             }
         }
     }
 
-    /** One AdamW step from the fixture's weights and stored gradients, compared with the stored result. */
-    private static void step(PretrainConfig config, SequencedMap<String, HostTensor> internal, Map<String, HostTensor> grads,
-                             Map<String, HostTensor> after, boolean clip, List<ParityRow> rows) {
+    /**
+     * One AdamW step (lr 1e-3, clipped to norm 1 or not) from the given weights and the gradients
+     * {@code grads} (ml-l3m names), compared with the parameters {@code after} it (rows named {@code source}).
+     */
+    static void step(PretrainConfig config, SequencedMap<String, HostTensor> internal, Map<String, HostTensor> grads,
+                     Map<String, HostTensor> after, boolean clip, String source, List<ParityRow> rows) {
         try (AimPretraining m = AimPretraining.create(config, internal, DataType.FLOAT32, WEIGHTS);
              NDManager scope = NDManager.newBaseManager();
              AdamW opt = new AdamW(m.trainableParameters(), AdamW.Hyper.RECIPE, new DecayGroups(DecayGroups.RECIPE_EXCLUDES))) {
@@ -154,13 +162,12 @@ public final class PretrainParity {
             }
             gradients.forEach(NDArray::close);
             opt.step(1e-3);
-            String file = clip ? "step.npz" : "step_noclip.npz";
             SequencedMap<String, HostTensor> params = new LinkedHashMap<>();
             m.trainableParameters().forEach((k, p) -> params.put(k, HostTensor.fromNDArray(p)));
             for (var e : L3mNames.toL3m(m, params).entrySet()) {
                 HostTensor ref = after.get(e.getKey());
                 if (ref != null) {
-                    rows.add(ParityCheck.row(file, "float32", e.getKey(), e.getKey(), e.getValue(), ref, Tolerance.STEP));
+                    rows.add(ParityCheck.row(source, "float32", e.getKey(), e.getKey(), e.getValue(), ref, Tolerance.STEP));
                 }
             }
         }
