@@ -37,7 +37,7 @@ final class DemoCommand implements Callable<Integer> {
         System.out.println("2. Quick reproduction of AIM's findings on " + (dataset.equals("fmnist") ? "Fashion-MNIST (" + fmnistDir + ")"
                 : "the built-in synthetic dataset (no Fashion-MNIST in " + fmnistDir + ")") + ", writing to " + dir);
         System.out.flush();
-        Report.Outcome outcome = ReproduceCommand.run(dataset, true, null, null, dir, fmnistDir);
+        Report.Outcome outcome = ReproduceCommand.run(dataset, true, null, null, null, null, dir, fmnistDir);
         System.out.print(outcome.summary());
         System.out.println();
         System.out.println("report: " + outcome.report() + " (figures beside it). The full run: ./aim4j reproduce fmnist --out runs/fmnist");

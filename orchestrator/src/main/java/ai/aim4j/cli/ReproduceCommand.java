@@ -14,9 +14,10 @@ import picocli.CommandLine.Parameters;
 
 /** {@code aim4j reproduce}: the paper's two findings at the scale of this machine, with a report. */
 @Command(name = "reproduce", mixinStandardHelpOptions = true,
-        description = "Reproduce AIM's findings (capacity scaling; loss tracks downstream accuracy): shard the data, pre-train several"
-                + " sizes, validate and probe every checkpoint, probe the final ones and two baselines, write OUT/report.md with"
-                + " figures and PASS/FAIL targets. Re-running the same command continues an interrupted reproduction.")
+        description = "Reproduce AIM's findings (capacity scaling; loss tracks downstream accuracy; more data helps): shard the data,"
+                + " pre-train several sizes with several seeds, validate and probe every checkpoint, probe the final ones and two"
+                + " baselines, pre-train the largest size on nested data subsets, write OUT/report.md with figures, 95%% intervals and"
+                + " PASS/FAIL targets. Re-running the same command continues an interrupted reproduction.")
 final class ReproduceCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "fmnist (Fashion-MNIST) or synthetic (built in, no files needed)")
     String dataset;
@@ -33,20 +34,30 @@ final class ReproduceCommand implements Callable<Integer> {
     @Option(names = "--steps", description = "pre-training steps of every size (default: the plan's)")
     Long steps;
 
+    @Option(names = "--seeds", description = "repeats of every size and baseline, for means and 95%% intervals (default: the plan's,"
+            + " 3 for the full run, 1 for --quick)")
+    Integer seeds;
+
+    @Option(names = "--data-sizes", split = ",", description = "training images of the data-scaling runs of the largest size, smallest"
+            + " first (nested subsets; default: the plan's; 0 for none)")
+    List<Long> dataSizes;
+
     @Option(names = "--fmnist-dir", description = "Fashion-MNIST IDX files (default: ${DEFAULT-VALUE})")
     Path fmnistDir = FashionMnist.DEFAULT_DIR;
 
     @Override
     public Integer call() throws Exception {
-        Report.Outcome outcome = run(dataset, quick, sizes, steps, out, fmnistDir);
+        List<Long> data = dataSizes == null ? null : dataSizes.equals(List.of(0L)) ? List.of() : dataSizes;
+        Report.Outcome outcome = run(dataset, quick, sizes, steps, seeds, data, out, fmnistDir);
         System.out.print(outcome.summary());
         System.out.println("report: " + outcome.report());
         return outcome.passed() ? 0 : 1;
     }
 
     /** The reproduction of {@code dataset} (shared with {@code aim4j demo}); the steps' progress goes to standard error. */
-    static Report.Outcome run(String dataset, boolean quick, List<Integer> sizes, Long steps, Path out, Path fmnistDir) throws Exception {
-        ReproducePlan plan = (quick ? ReproducePlan.quick(dataset) : ReproducePlan.full(dataset)).with(sizes, steps);
+    static Report.Outcome run(String dataset, boolean quick, List<Integer> sizes, Long steps, Integer seeds, List<Long> dataSizes, Path out,
+                              Path fmnistDir) throws Exception {
+        ReproducePlan plan = quick ? ReproducePlan.quick(dataset) : ReproducePlan.full(dataset);
         String source;
         if (dataset.equals("fmnist")) {
             if (!Files.isDirectory(fmnistDir)) {
@@ -58,6 +69,8 @@ final class ReproduceCommand implements Callable<Integer> {
             plan = plan.withImages(ReproducePlan.SYNTHETIC_TRAIN, ReproducePlan.SYNTHETIC_VAL, ReproducePlan.SYNTHETIC_TEST);
             source = "synthetic:" + (plan.trainImages() + plan.valImages()) + "," + plan.image();
         }
+        // The options apply last, so the data sizes given are the ones used on either dataset.
+        plan = plan.with(sizes, steps, seeds, dataSizes);
         return new Reproduction(plan, out, source, System.err, Main.VERSION).run();
     }
 }

@@ -35,8 +35,17 @@ public final class Charts {
         DASHED
     }
 
-    /** One named series of points. */
-    public record Series(List<Double> x, List<Double> y, Style style) {}
+    /**
+     * One named series of points.
+     *
+     * @param errors half-lengths of error bars, one per point (0 draws none), or null for no bars
+     */
+    public record Series(List<Double> x, List<Double> y, Style style, List<Double> errors) {
+        /** A series without error bars. */
+        public Series(List<Double> x, List<Double> y, Style style) {
+            this(x, y, style, null);
+        }
+    }
 
     /** Any mix of styles, each series drawn as its {@link Style} says; {@code logX} for a logarithmic x axis. */
     public static void plot(Path file, String title, String xLabel, String yLabel, SequencedMap<String, Series> series, boolean logX)
@@ -45,7 +54,7 @@ public final class Charts {
         chart.getStyler().setMarkerSize(9);
         chart.getStyler().setXAxisLogarithmic(logX);
         series.forEach((name, s) -> {
-            XYSeries x = chart.addSeries(name, s.x(), s.y());
+            XYSeries x = s.errors() == null ? chart.addSeries(name, s.x(), s.y()) : chart.addSeries(name, s.x(), s.y(), s.errors());
             switch (s.style()) {
                 case LINE -> x.setMarker(SeriesMarkers.NONE);
                 case POINTS -> x.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);

@@ -7,29 +7,24 @@ import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.SequencedMap;
 import java.util.concurrent.TimeUnit;
 
-/** Where a reproduction ran: versions, processor, memory and the project's git revision. */
+/** Where a reproduction runs now: versions, processor, memory and the project's git revision. */
 final class Environment {
     private Environment() {}
 
-    /** Name-value pairs for the report, in reading order. */
-    static SequencedMap<String, String> describe(String version) {
-        SequencedMap<String, String> e = new LinkedHashMap<>();
+    /** This process's environment, as the steps it runs record it. */
+    static Provenance current(String version) {
         Path home = Path.of(System.getProperty("aim4j.home", "."));
-        e.put("aim4j", version + ", git " + git(home));
-        e.put("Java", Runtime.version() + " (" + System.getProperty("java.vm.name") + ", " + System.getProperty("java.vendor") + ")");
         Engine engine = Engine.getInstance();
-        e.put("tensor engine", "DJL " + Engine.getDjlVersion() + ", " + engine.getEngineName() + " " + engine.getVersion() + " (CPU)");
-        e.put("OS", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
-        e.put("processor", cpuModel() + ", " + Runtime.getRuntime().availableProcessors() + " cores available");
-        if (ManagementFactory.getOperatingSystemMXBean() instanceof OperatingSystemMXBean os) {
-            e.put("memory", String.format("%.1f GiB", os.getTotalMemorySize() / (double) (1L << 30)));
-        }
-        return e;
+        double memory = ManagementFactory.getOperatingSystemMXBean() instanceof OperatingSystemMXBean os
+                ? os.getTotalMemorySize() / (double) (1L << 30) : 0;
+        return new Provenance(version, git(home),
+                Runtime.version() + " (" + System.getProperty("java.vm.name") + ", " + System.getProperty("java.vendor") + ")",
+                "DJL " + Engine.getDjlVersion() + ", " + engine.getEngineName() + " " + engine.getVersion() + " (CPU)",
+                System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"),
+                cpuModel(), Runtime.getRuntime().availableProcessors(), memory);
     }
 
     /** The project's revision, with "+ local changes" when the work tree differs from it. */

@@ -1,23 +1,28 @@
 package ai.aim4j.reproduce;
 
 import ai.aim4j.files.AtomicFiles;
+import ai.aim4j.report.Interval;
+import ai.aim4j.report.SpearmanBootstrap;
 import ai.aim4j.train.CheckpointStore;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.SequencedMap;
 import java.util.stream.Collectors;
 
 /**
- * {@code DIR/report.md}: the two findings with their figures, what was run and why, every number
- * with the command that produced it, the environment with every checkpoint's SHA-256, and the
- * targets as PASS/FAIL at the end.
+ * {@code DIR/report.md}: the findings with their figures (means over seeds with 95% intervals),
+ * what was run and why, every number with the command that produced it, the environment every step
+ * ran with and every checkpoint's SHA-256, and the targets as PASS/FAIL at the end. Every number
+ * comes from the stored results and the plan beside the report.
  */
 public final class Report {
     private final Findings f;
     private final Path dir;
-    private final String version;
 
     /** What the report concluded. */
     public record Outcome(Path report, List<Target> targets, String summary) {
@@ -27,10 +32,9 @@ public final class Report {
         }
     }
 
-    Report(Findings findings, Path dir, String version) {
+    Report(Findings findings, Path dir) {
         this.f = findings;
         this.dir = dir;
-        this.version = version;
     }
 
     /** Draws the figures and writes the report; returns the outcome. */
@@ -42,11 +46,15 @@ public final class Report {
         StringBuilder md = new StringBuilder();
         md.append("# AIM reproduction on ").append(plan.dataset().equals("fmnist") ? "Fashion-MNIST" : "the synthetic dataset")
                 .append(plan.quick() ? " (quick)" : "").append("\n\n");
-        md.append("**").append(headline(targets, plan.quick())).append("** (the targets are at the end). ").append(plan.widths().size()).append(" model sizes of one family pre-trained with")
-                .append(" the AIM recipe, every checkpoint validated and probed, the final checkpoints and both baselines probed under")
-                .append(" the final protocol").append(plan.finalProbe().trainLimit() == 0 && plan.finalProbe().testLimit() == 0 ? " (whole splits)" : "")
-                .append(".\n\n");
-        findings(md);
+        md.append("**").append(headline(targets, plan.quick())).append("** (the targets are at the end). ").append(plan.widths().size())
+                .append(" model sizes of one family pre-trained with the AIM recipe, ").append(seeds()).append(", every checkpoint")
+                .append(" validated and probed, the final checkpoints and both baselines probed under the final protocol")
+                .append(plan.dataSizes().isEmpty() ? "" : ", and the largest size pre-trained on " + plan.dataSizes().size()
+                        + " nested subsets of the training data").append(". Means over seeds come with their 95% intervals")
+                .append(" (Student's t) in brackets.\n\n");
+        capacity(md);
+        correlation(md);
+        dataScaling(md);
         design(md);
         numbers(md);
         environment(md);
@@ -73,24 +81,57 @@ public final class Report {
                 + " quick-run targets missed (") + names + "); the full-run targets are shown for reference only";
     }
 
-    private void findings(StringBuilder md) {
+    private String seeds() {
+        return f.trials().size() == 1 ? "one seed (" + f.plan().seed() + ")" : f.trials().size() + " seeds each ("
+                + f.plan().seedList().stream().map(String::valueOf).collect(Collectors.joining(", ")) + ")";
+    }
+
+    private void capacity(StringBuilder md) {
         md.append("## Finding 1: capacity lowers the loss and raises the probe\n\n");
         md.append("| size | width | trunk parameters | final validation loss | probe top-1 (final probe) |\n|---|---|---|---|---|\n");
-        for (int i = 0; i < f.runs().size(); i++) {
-            Results.Run r = f.runs().get(i);
-            md.append(String.format(Locale.ROOT, "| %s | %d | %,d | %.4f | %s |%n", r.name(), r.width(), r.params(), r.last().valLoss(),
-                    pct(f.finals().get(i).testTop1())));
+        for (int i = 0; i < f.plan().widths().size(); i++) {
+            Results.Run r = f.trials().getFirst().runs().get(i);
+            md.append(String.format(Locale.ROOT, "| %s | %d | %,d | %s | %s |%n", r.name(), r.width(), r.params(),
+                    interval(f.finalLoss(i), "%.4f"), interval(f.finalProbe(i))));
         }
         md.append(String.format(Locale.ROOT, "| random trunk (%s) | | | | %s |%n| raw pixels, softmax regression | | | | %s |%n%n",
-                ReproducePlan.sizeName(f.plan().widths().getLast()), pct(f.random().testTop1()), pct(f.pixels().testTop1())));
+                ReproducePlan.sizeName(f.plan().widths().getLast()), interval(f.random()), interval(f.pixels())));
         for (String fig : Figures.NAMES.subList(0, 3)) {
-            md.append("![").append(fig.replace('-', ' ')).append("](figures/").append(fig).append(".png)\n\n");
+            figure(md, fig);
         }
+    }
+
+    private void correlation(StringBuilder md) {
+        SpearmanBootstrap.Result ci = f.correlationInterval();
         md.append("## Finding 2: the pre-training loss tracks downstream accuracy\n\n");
-        md.append(String.format(Locale.ROOT, "Over all %d checkpoints, the Spearman correlation between validation loss and probe accuracy"
-                + " is **%.3f** (-1 would mean that a lower loss always came with a better probe, across sizes and training time alike).%n%n",
-                f.checkpoints().size(), f.correlation()));
-        md.append("![loss vs probe](figures/").append(Figures.NAMES.get(3)).append(".png)\n\n");
+        md.append(String.format(Locale.ROOT, "Over all %d checkpoints (%d sizes x %d checkpoints x %d seeds), the Spearman correlation"
+                        + " between validation loss and probe accuracy is **%.3f**, 95%% bootstrap interval [%.3f, %.3f] (%,d resamples of"
+                        + " the checkpoints, seed %d). -1 would mean that a lower loss always came with a better probe, across sizes,"
+                        + " training time and seeds alike.%n%n", f.checkpointProbes().size(), f.plan().widths().size(), f.plan().checkpoints(),
+                f.trials().size(), f.correlation(), ci.low(), ci.high(), ci.resamples(), f.plan().seed()));
+        figure(md, Figures.NAMES.get(3));
+    }
+
+    private void dataScaling(StringBuilder md) {
+        md.append("## Finding 3: more pre-training data lowers the loss and raises the probe\n\n");
+        if (f.dataScaling().isEmpty()) {
+            md.append("Not part of this plan (the quick run leaves the data-scaling study out to stay within its time).\n\n");
+            return;
+        }
+        md.append(String.format(Locale.ROOT, "%s pre-trained with seed %d for the same %d steps of %d images on the first N images of"
+                + " the training part (nested subsets); the final probe under the final protocol.%n%n",
+                ReproducePlan.sizeName(f.plan().widths().getLast()), f.plan().seed(), f.plan().steps(), f.plan().batch()));
+        md.append("| pre-training images | epochs | final validation loss | probe top-1 (final probe) |\n|---|---|---|---|\n");
+        for (Findings.DataPoint d : f.dataScaling()) {
+            md.append(String.format(Locale.ROOT, "| %,d | %.1f | %.4f | %s |%n", d.images(), f.plan().steps() * (double) f.plan().batch() / d.images(),
+                    d.run().last().valLoss(), pct(d.probe().testTop1())));
+        }
+        md.append("\n");
+        figure(md, Figures.DATA);
+    }
+
+    private static void figure(StringBuilder md, String name) {
+        md.append("![").append(name.replace('-', ' ')).append("](figures/").append(name).append(".png)\n\n");
     }
 
     private void design(StringBuilder md) {
@@ -107,6 +148,9 @@ public final class Report {
         md.append(String.format(Locale.ROOT, "- Pre-training: %d steps of %d images for every size (%.1f epochs), AdamW (0.9, 0.95),"
                         + " weight decay 0.05, peak lr %s with 2.5%% warmup and cosine decay, gradient clipping at 1.0; %d checkpoints each.%n",
                 plan.steps(), plan.batch(), plan.steps() * (double) plan.batch() / plan.trainImages(), plan.lr(), plan.checkpoints()));
+        md.append(String.format(Locale.ROOT, "- Seeds: %s; a seed sets the initialization, the data order, the prefix lengths and the"
+                + " probe (its head, order and held-out part; the random trunk's initialization). Margins over the baselines are"
+                + " differences within a seed, then averaged.%n", seeds()));
         ReproducePlan.Probe c = plan.checkpointProbe();
         ReproducePlan.Probe fin = plan.finalProbe();
         md.append(String.format(Locale.ROOT, "- Probes: attention pooling over the mean of blocks %d-%d, cached features, a 10%% held-out"
@@ -114,35 +158,66 @@ public final class Report {
                         + " lr grid %s. Final checkpoints and baselines: %s training images, %s test images, %d epochs, lr grid %s.%n",
                 plan.depth() / 2, plan.depth() - 1, limit(c.trainLimit()), limit(c.testLimit()), c.epochs(), c.lrs(),
                 limit(fin.trainLimit()), limit(fin.testLimit()), fin.epochs(), fin.lrs()));
-        md.append("\nWhy: ").append(ReproducePlan.RATIONALE).append("\n\n");
+        md.append("\nWhy: ").append(ReproducePlan.RATIONALE).append(" ").append(measuredRationale()).append("\n\n");
+    }
+
+    /** The rationale's measured side, from this run's results. */
+    private String measuredRationale() {
+        List<Results.Run> first = f.trials().getFirst().runs();
+        double small = f.interval(t -> t.runs().getFirst().seconds()).mean();
+        double large = f.interval(t -> t.runs().getLast().seconds()).mean();
+        double total = f.trials().stream().flatMap(t -> t.runs().stream()).mapToDouble(Results.Run::seconds).sum() / f.trials().size();
+        List<Results.Probe> probes = f.checkpointProbes();
+        double p = probes.stream().mapToDouble(Results.Probe::testTop1).average().orElseThrow();
+        long n = probes.getFirst().testImages();
+        return String.format(Locale.ROOT, "In this run, %s (%.1fx the width of %s) took %.1fx its pre-training time, %.0f%% of the"
+                        + " pre-training of one seed; the random %s trunk probed at %s against %s for raw pixels; and at the checkpoint"
+                        + " probes' mean accuracy of %s, a %,d-image test part has a standard error of %.2f points.",
+                first.getLast().name(), first.getLast().width() / (double) first.getFirst().width(), first.getFirst().name(), large / small,
+                100 * large / total, first.getLast().name(), pct(f.random().mean()), pct(f.pixels().mean()), pct(p), n,
+                100 * Math.sqrt(p * (1 - p) / n));
     }
 
     private void numbers(StringBuilder md) {
         md.append("## Every number and the command that produced it\n\n");
-        md.append("Each step is an ordinary `aim4j` command (run in-process); run alone, it reproduces its number.\n\n");
+        md.append("Each step is an ordinary `aim4j` command (run in-process); run alone, it reproduces its number. Each step's result,"
+                + " with the environment and git revision it ran with, is in `results/`, and the plan in `plan.json`.\n\n");
         md.append("| what | number | seconds | command |\n|---|---|---|---|\n");
-        for (var part : List.of(Map.entry("train", f.data().train()), Map.entry("val", f.data().val()), Map.entry("test", f.data().test()))) {
+        Results.Data data = f.data();
+        List<Map.Entry<String, Results.DataPart>> parts = new ArrayList<>(List.of(Map.entry("train", data.train()), Map.entry("val", data.val()),
+                Map.entry("test", data.test())));
+        data.subsets().forEach(s -> parts.add(Map.entry("data-scaling subset", s)));
+        for (var part : parts) {
             md.append(String.format(Locale.ROOT, "| %s images | %,d | | `%s` |%n", part.getKey(), part.getValue().images(),
                     part.getValue().command()));
         }
-        for (Results.Run r : f.runs()) {
-            String steps = r.checkpoints().stream().map(c -> Long.toString(c.step())).collect(Collectors.joining(", "));
-            String losses = r.checkpoints().stream().map(c -> String.format(Locale.ROOT, "%.4f", c.valLoss())).collect(Collectors.joining(", "));
-            md.append(String.format(Locale.ROOT, "| %s pre-training: validation loss at steps %s | %s | %.0f | `%s` |%n", r.name(), steps, losses,
-                    r.seconds(), r.command()));
+        for (Findings.Trial t : f.trials()) {
+            for (Results.Run r : t.runs()) {
+                run(md, r.name() + " seed " + t.seed(), r);
+            }
+            for (Results.Probe c : t.checkpoints()) {
+                row(md, String.format(Locale.ROOT, "%s seed %d step %d: probe top-1 (checkpoint protocol", ReproducePlan.sizeName(c.width()),
+                        t.seed(), c.step()), c);
+            }
+            for (Results.Probe x : t.finals()) {
+                row(md, ReproducePlan.sizeName(x.width()) + " seed " + t.seed() + " final: probe top-1 (final protocol", x);
+            }
+            row(md, "random-trunk probe top-1, seed " + t.seed() + " (final protocol", t.random());
+            row(md, "raw-pixel softmax regression top-1, seed " + t.seed() + " (final protocol", t.pixels());
         }
-        for (Results.Probe c : f.checkpoints()) {
-            row(md, String.format(Locale.ROOT, "%s step %d: probe top-1 (checkpoint protocol", ReproducePlan.sizeName(c.width()), c.step()), c);
+        for (Findings.DataPoint d : f.ownDataRuns()) {
+            run(md, String.format(Locale.ROOT, "%s on %,d images", d.run().name(), d.images()), d.run());
+            row(md, String.format(Locale.ROOT, "%s on %,d images final: probe top-1 (final protocol", d.run().name(), d.images()), d.probe());
         }
-        for (Results.Probe x : f.finals()) {
-            row(md, ReproducePlan.sizeName(x.width()) + " final: probe top-1 (final protocol", x);
-        }
-        for (var e : List.of(Map.entry("random-trunk probe top-1 (final protocol", f.random()),
-                Map.entry("raw-pixel softmax regression top-1 (final protocol", f.pixels()))) {
-            row(md, e.getKey(), e.getValue());
-        }
-        md.append(String.format(Locale.ROOT, "%nWork time of all steps: %.1f min (this invocation: %.1f min; a resumed reproduction counts"
-                + " each finished step once).%n%n", f.workSeconds() / 60, f.sessionSeconds() / 60));
+        md.append(String.format(Locale.ROOT, "%nWork time of all steps: %.1f min (a resumed reproduction counts each finished step once).%n%n",
+                f.workSeconds() / 60));
+    }
+
+    private static void run(StringBuilder md, String what, Results.Run r) {
+        String steps = r.checkpoints().stream().map(c -> Long.toString(c.step())).collect(Collectors.joining(", "));
+        String losses = r.checkpoints().stream().map(c -> String.format(Locale.ROOT, "%.4f", c.valLoss())).collect(Collectors.joining(", "));
+        md.append(String.format(Locale.ROOT, "| %s pre-training: validation loss at steps %s | %s | %.0f | `%s` |%n", what, steps, losses,
+                r.seconds(), r.command()));
     }
 
     private static void row(StringBuilder md, String what, Results.Probe r) {
@@ -150,15 +225,38 @@ public final class Report {
     }
 
     private void environment(StringBuilder md) {
-        md.append("## Environment\n\n| | |\n|---|---|\n");
-        Environment.describe(version).forEach((k, v) -> md.append("| ").append(k).append(" | ").append(v).append(" |\n"));
-        md.append("\nCheckpoints (`model.safetensors`, ml-l3m names; each folder's files checked against its manifest now):\n\n");
-        md.append("| size | step | SHA-256 | intact |\n|---|---|---|---|\n");
-        for (Results.Run r : f.runs()) {
+        md.append("## Environment\n\n");
+        SequencedMap<Provenance, List<String>> by = new LinkedHashMap<>();
+        by.computeIfAbsent(f.data().ranWith(), k -> new ArrayList<>()).add("data");
+        for (Findings.Trial t : f.trials()) {
+            t.runs().forEach(r -> by.computeIfAbsent(r.ranWith(), k -> new ArrayList<>()).add("pre-training " + r.name() + " seed " + t.seed()));
+            List<Results.Probe> probes = new ArrayList<>(t.checkpoints());
+            probes.addAll(t.finals());
+            probes.add(t.random());
+            probes.add(t.pixels());
+            probes.forEach(p -> by.computeIfAbsent(p.ranWith(), k -> new ArrayList<>()).add("probes of seed " + t.seed()));
+        }
+        for (Findings.DataPoint d : f.ownDataRuns()) {
+            String what = String.format(Locale.ROOT, "data scaling on %,d images", d.images());
+            by.computeIfAbsent(d.run().ranWith(), k -> new ArrayList<>()).add(what);
+            by.computeIfAbsent(d.probe().ranWith(), k -> new ArrayList<>()).add(what);
+        }
+        by.forEach((env, steps) -> {
+            md.append(by.size() == 1 ? "Every step ran with:\n\n" : "These steps (" + String.join(", ", steps.stream().distinct().toList())
+                    + ") ran with:\n\n");
+            md.append("| | |\n|---|---|\n");
+            env.describe().forEach((k, v) -> md.append("| ").append(k).append(" | ").append(v).append(" |\n"));
+            md.append("\n");
+        });
+        md.append("Checkpoints (`model.safetensors`, ml-l3m names; each folder's files checked against its manifest now):\n\n");
+        md.append("| run | step | SHA-256 | intact |\n|---|---|---|---|\n");
+        List<Results.Run> runs = new ArrayList<>(f.trials().stream().flatMap(t -> t.runs().stream()).toList());
+        f.ownDataRuns().forEach(d -> runs.add(d.run()));
+        for (Results.Run r : runs) {
             for (Results.Checkpoint c : r.checkpoints()) {
                 String problem = CheckpointStore.verify(Path.of(c.weights()).getParent());
-                md.append("| ").append(r.name()).append(" | ").append(c.step()).append(" | `").append(c.sha256()).append("` | ")
-                        .append(problem == null ? "yes" : "NO: " + problem).append(" |\n");
+                md.append(String.format(Locale.ROOT, "| %s seed %d, %,d images | %d | `%s` | %s |%n", r.name(), r.seed(), r.images(), c.step(),
+                        c.sha256(), problem == null ? "yes" : "NO: " + problem));
             }
         }
         md.append("\n");
@@ -167,16 +265,17 @@ public final class Report {
     /** The few lines a terminal shows. */
     private String summary(List<Target> targets) {
         StringBuilder s = new StringBuilder();
-        s.append(String.format(Locale.ROOT, "%-16s %12s %12s %14s%n", "size", "parameters", "val loss", "probe top-1"));
-        for (int i = 0; i < f.runs().size(); i++) {
-            Results.Run r = f.runs().get(i);
-            s.append(String.format(Locale.ROOT, "%-16s %,12d %12.4f %14s%n", r.name(), r.params(), r.last().valLoss(),
-                    pct(f.finals().get(i).testTop1())));
+        s.append(String.format(Locale.ROOT, "%-16s %12s %24s %26s%n", "size", "parameters", "val loss", "probe top-1"));
+        for (int i = 0; i < f.plan().widths().size(); i++) {
+            Results.Run r = f.trials().getFirst().runs().get(i);
+            s.append(String.format(Locale.ROOT, "%-16s %,12d %24s %26s%n", r.name(), r.params(), interval(f.finalLoss(i), "%.4f"),
+                    interval(f.finalProbe(i))));
         }
-        s.append(String.format(Locale.ROOT, "%-16s %12s %12s %14s%n", "random trunk", "", "", pct(f.random().testTop1())));
-        s.append(String.format(Locale.ROOT, "%-16s %12s %12s %14s%n", "raw pixels", "", "", pct(f.pixels().testTop1())));
-        s.append(String.format(Locale.ROOT, "Spearman(val loss, probe top-1) over %d checkpoints: %.3f%n", f.checkpoints().size(),
-                f.correlation()));
+        s.append(String.format(Locale.ROOT, "%-16s %12s %24s %26s%n", "random trunk", "", "", interval(f.random())));
+        s.append(String.format(Locale.ROOT, "%-16s %12s %24s %26s%n", "raw pixels", "", "", interval(f.pixels())));
+        SpearmanBootstrap.Result ci = f.correlationInterval();
+        s.append(String.format(Locale.ROOT, "Spearman(val loss, probe top-1) over %d checkpoints: %.3f [%.3f, %.3f]%n", f.checkpointProbes().size(),
+                f.correlation(), ci.low(), ci.high()));
         for (Target t : targets) {
             s.append(String.format(Locale.ROOT, "%-5s %s: %s (%s)%s%n", t.pass() ? "PASS" : "FAIL", t.name(), t.measured(), t.threshold(),
                     t.counts() ? "" : " [full-run target]"));
@@ -191,5 +290,23 @@ public final class Report {
 
     static String pct(double fraction) {
         return String.format(Locale.ROOT, "%.2f%%", 100 * fraction);
+    }
+
+    /** A mean with its 95% interval in brackets (the mean alone for one seed), each number as {@code format} writes it. */
+    static String interval(Interval v, String format) {
+        String mean = String.format(Locale.ROOT, format, v.mean());
+        return v.defined() ? mean + " [" + String.format(Locale.ROOT, format, v.low()) + ", " + String.format(Locale.ROOT, format, v.high()) + "]"
+                : mean;
+    }
+
+    /** An accuracy (fraction) in percent with its interval. */
+    static String interval(Interval v) {
+        return v.defined() ? pct(v.mean()) + String.format(Locale.ROOT, " [%.2f, %.2f]", 100 * v.low(), 100 * v.high()) : pct(v.mean());
+    }
+
+    /** A margin (fraction) in points with its interval. */
+    static String points(Interval v) {
+        return String.format(Locale.ROOT, "%+.2f points", 100 * v.mean())
+                + (v.defined() ? String.format(Locale.ROOT, " [%+.2f, %+.2f]", 100 * v.low(), 100 * v.high()) : "");
     }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
+import java.util.stream.LongStream;
 
 /**
  * Everything a reproduction does, decided before it starts and stored as {@code DIR/plan.json}, so
@@ -12,7 +13,8 @@ import java.util.List;
  *
  * <p>The budget decides the geometry ({@link #RATIONALE} says how, and the report repeats it). The
  * sizes differ in width only (same depth, patch, pixel head and recipe), as the paper's scaling
- * family does.
+ * family does. Every size is pre-trained and probed once per seed, and the largest size once more
+ * on each smaller nested subset of the training part (the data-scaling study).
  *
  * @param dataset      {@code fmnist} or {@code synthetic}
  * @param quick        the short version (the demo)
@@ -32,8 +34,12 @@ import java.util.List;
  * @param checkpoints  checkpoints per run, evenly spaced; every one is validated and probed
  * @param valSamples   validation images scored at each checkpoint (fixed prefixes, fixed seed)
  * @param checkpointProbe the probe of every checkpoint (subsets)
- * @param finalProbe   the probe of the final checkpoints and the baselines (whole splits)
- * @param seed         seed of initialization, data order, prefixes and probes
+ * @param finalProbe   the probe of the final checkpoints and the baselines
+ * @param seed         the first seed; seed {@code seed + k} is the k-th repeat's initialization, data order, prefixes and probes
+ * @param seeds        repeats of every size (and of both baselines), for the means and their intervals
+ * @param dataSizes    training images of the data-scaling runs of the largest size (the first N images of the training part,
+ *                     so the subsets are nested), smallest first, with the first seed; empty: no data-scaling study
+ * @param bootstrap    resamples of the bootstrap interval of the Spearman correlation (seeded with {@code seed})
  */
 public record ReproducePlan(
         @JsonProperty("dataset") String dataset,
@@ -55,26 +61,29 @@ public record ReproducePlan(
         @JsonProperty("val_samples") long valSamples,
         @JsonProperty("checkpoint_probe") Probe checkpointProbe,
         @JsonProperty("final_probe") Probe finalProbe,
-        @JsonProperty("seed") long seed) {
+        @JsonProperty("seed") long seed,
+        @JsonProperty("seeds") int seeds,
+        @JsonProperty("data_sizes") List<Long> dataSizes,
+        @JsonProperty("bootstrap") int bootstrap) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Sizes of the synthetic stand-in's parts: training, validation, test. */
     public static final long SYNTHETIC_TRAIN = 10_800;
     public static final long SYNTHETIC_VAL = 1_200;
     public static final long SYNTHETIC_TEST = 2_000;
+    /** Resamples of the Spearman bootstrap in the built-in plans. */
+    static final int BOOTSTRAP = 2_000;
 
-    /** Why the plan is what it is, for the report. */
-    static final String RATIONALE = "on 28x28 images, 7x7 patches (16 tokens) cost a third of 4x4 patches (49 tokens) per step,"
-            + " but a random trunk over 16 tokens is already a strong feature extractor (a random width-384 trunk probed at 85.2%,"
-            + " above raw pixels at 84.5%), which leaves pre-training little to show; over 49 tokens a random trunk's pooled features"
-            + " lose more of the image (a random width-192 trunk: 81.2%), so 4x4 patches it is, and the widths are chosen for the"
-            + " budget: each doubling of"
-            + " width costs about 3.5x per step and per probed image, and the largest size takes half of the pre-training time."
-            + " Every size sees the same images (equal steps and batch), as in the paper's scaling study. The pixel head is"
-            + " 128 wide with 2 blocks: the paper's 2048x12 head, or even a 256-wide one, costs more per token than the smaller"
-            + " trunks (a 256-wide head doubled the step time of the 64-wide model). Checkpoint probes use subsets"
-            + " (enough to rank checkpoints: a 4,000-image test part has a standard error of about 0.6 points), the final probes"
-            + " and baselines the whole splits; with few probe epochs the larger learning rates of the grid win.";
+    /** Why the plan is what it is, for the report (the measured sides of these choices are in the report's own numbers). */
+    static final String RATIONALE = "on 28x28 images, 7x7 patches make 16 tokens, a third of the 49 of 4x4 patches, and cost about as much less per step,"
+            + " but a random trunk over 16 tokens is already about as good a feature extractor as raw pixels, which leaves"
+            + " pre-training little to show; over 49 tokens a random trunk's pooled features lose more of the image, so 4x4 patches"
+            + " it is, and the widths, steps, seeds and probe subsets are chosen for the budget: the cost per step and per probed"
+            + " image grows faster than the width, and the largest size takes half of the pre-training time. Every size sees the"
+            + " same images (equal steps and batch), as in the paper's scaling study, and the data-scaling runs keep those steps,"
+            + " so a smaller subset is seen more often. The pixel head is narrow: the paper's 2048x12 head costs more per token"
+            + " than the smaller trunks. Checkpoint probes use subsets (enough to rank checkpoints), the final probes and"
+            + " baselines larger parts; with few probe epochs the larger learning rates of the grid win.";
 
     /** Width of one attention head in every size. */
     static final int HEAD_DIM = 32;
@@ -96,6 +105,7 @@ public record ReproducePlan(
 
     public ReproducePlan {
         widths = List.copyOf(widths);
+        dataSizes = List.copyOf(dataSizes);
         if (widths.size() < 2) {
             throw new IllegalArgumentException("--sizes needs at least two widths to compare, got " + widths);
         }
@@ -112,22 +122,45 @@ public record ReproducePlan(
         if (steps < checkpoints || checkpoints < 2) {
             throw new IllegalArgumentException("--steps " + steps + " leaves fewer than " + checkpoints + " checkpoints of one step or more");
         }
+        if (seeds < 1) {
+            throw new IllegalArgumentException("--seeds must be at least 1, got " + seeds);
+        }
+        if (dataSizes.size() == 1) {
+            throw new IllegalArgumentException("--data-sizes needs at least two sizes to compare (or none), got " + dataSizes);
+        }
+        for (int i = 0; i < dataSizes.size(); i++) {
+            long n = dataSizes.get(i);
+            if (n < batch || n > trainImages || (i > 0 && n <= dataSizes.get(i - 1))) {
+                throw new IllegalArgumentException("--data-sizes must grow strictly, each from one batch (" + batch + ") to the "
+                        + trainImages + " training images, got " + dataSizes);
+            }
+        }
+        if (bootstrap < 1) {
+            throw new IllegalArgumentException("the bootstrap needs at least one resample, got " + bootstrap);
+        }
     }
 
-    /** The 90-minute reproduction on Fashion-MNIST (or the synthetic stand-in). */
+    /**
+     * The three-hour reproduction on Fashion-MNIST (or the synthetic stand-in): three seeds of every
+     * size, the data-scaling study on 3,000, 10,000 and 55,000 images (the last is the first seed's
+     * run of the largest size), final probes on 20,000 training images and the whole test split.
+     */
     public static ReproducePlan full(String dataset) {
         return new ReproducePlan(dataset, false, 28, channels(dataset), 55_000, 5_000, 0, List.of(64, 128, 192), 6, 4, 128, 2,
-                800, 128, 1e-3, 4, 2_000,
+                600, 128, 1e-3, 3, 2_000,
                 new Probe(8_000, 4_000, 4, List.of(1e-2, 3e-2)),
-                new Probe(0, 0, 4, List.of(1e-2, 3e-2)), 0);
+                new Probe(20_000, 0, 4, List.of(1e-2, 3e-2)), 0, 3, List.of(3_000L, 10_000L, 55_000L), BOOTSTRAP);
     }
 
-    /** The few-minute version: smaller and shallower sizes, fewer steps, probe subsets; same recipe and report. */
+    /**
+     * The few-minute version: smaller and shallower sizes, fewer steps, probe subsets, one seed and
+     * no data-scaling study; same recipe and report.
+     */
     public static ReproducePlan quick(String dataset) {
         return new ReproducePlan(dataset, true, 28, channels(dataset), 55_000, 5_000, 0, List.of(32, 64, 128), 4, 4, 128, 1,
                 400, 64, 2e-3, 3, 1_000,
                 new Probe(3_000, 2_000, 4, List.of(1e-2, 3e-2)),
-                new Probe(10_000, 4_000, 4, List.of(1e-2, 3e-2)), 0);
+                new Probe(10_000, 4_000, 4, List.of(1e-2, 3e-2)), 0, 1, List.of(), BOOTSTRAP);
     }
 
     private static int channels(String dataset) {
@@ -138,17 +171,27 @@ public record ReproducePlan(
         };
     }
 
-    /** The same plan with other sizes and/or steps (null keeps the plan's). */
-    public ReproducePlan with(List<Integer> newWidths, Long newSteps) {
+    /** The same plan with other sizes, steps, seeds and/or data sizes (null keeps the plan's). */
+    public ReproducePlan with(List<Integer> newWidths, Long newSteps, Integer newSeeds, List<Long> newDataSizes) {
         return new ReproducePlan(dataset, quick, image, channels, trainImages, valImages, testImages, newWidths != null ? newWidths : widths,
                 depth, patch, headWidth, headBlocks, newSteps != null ? newSteps : steps, batch, lr, checkpoints, valSamples,
-                checkpointProbe, finalProbe, seed);
+                checkpointProbe, finalProbe, seed, newSeeds != null ? newSeeds : seeds, newDataSizes != null ? newDataSizes : dataSizes,
+                bootstrap);
     }
 
-    /** The same plan on a smaller dataset (the synthetic stand-in has fewer images than Fashion-MNIST). */
+    /**
+     * The same plan on a smaller dataset (the synthetic stand-in has fewer images than
+     * Fashion-MNIST); the data sizes keep their fractions of the training part.
+     */
     public ReproducePlan withImages(long train, long val, long test) {
+        List<Long> scaled = dataSizes.stream().map(n -> Math.max(batch, n * train / trainImages)).toList();
         return new ReproducePlan(dataset, quick, image, channels, train, val, test, widths, depth, patch, headWidth, headBlocks, steps,
-                batch, lr, checkpoints, valSamples, checkpointProbe, finalProbe, seed);
+                batch, lr, checkpoints, valSamples, checkpointProbe, finalProbe, seed, seeds, scaled, bootstrap);
+    }
+
+    /** The seeds of the repeats, first to last. */
+    public List<Long> seedList() {
+        return LongStream.range(seed, seed + seeds).boxed().toList();
     }
 
     /** Name of the size of width {@code w}, used for its folders and in the report. */

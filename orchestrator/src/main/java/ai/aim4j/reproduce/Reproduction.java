@@ -29,12 +29,13 @@ import java.util.stream.Collectors;
 
 /**
  * The reproduction of the paper's two findings at a size that fits one machine: shard the data,
- * pre-train every model size, validate and probe each checkpoint, probe the final checkpoints and
- * both baselines on the whole splits, then write the report. Each step calls its engine with typed
- * settings and records the equivalent {@code aim4j} command line next to the numbers it produced,
- * so anyone can re-run one number alone; every finished step is stored ({@link Results}) and
- * pre-training resumes from its checkpoints, so re-running an interrupted reproduction continues
- * where it stopped.
+ * pre-train every model size once per seed, validate and probe each checkpoint, probe the final
+ * checkpoints and both baselines per seed, pre-train the largest size on nested subsets of the
+ * training data, then write the report. Each step calls its engine with typed settings and records
+ * the equivalent {@code aim4j} command line next to the numbers it produced, so anyone can re-run
+ * one number alone, and the environment and git revision it ran with; every finished step is
+ * stored ({@link Results}) and pre-training resumes from its checkpoints, so re-running an
+ * interrupted reproduction continues where it stopped.
  */
 public final class Reproduction {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -45,6 +46,8 @@ public final class Reproduction {
     private final PrintStream log;
     private final Results results;
     private final String version;
+    /** This invocation's environment, recorded in every step it runs (computed on the first). */
+    private Provenance here;
 
     /**
      * @param source the {@code --from} spec of the data ({@code fashion-mnist:DIR} or {@code synthetic:N,SIZE})
@@ -61,36 +64,65 @@ public final class Reproduction {
 
     /** Runs (or continues) the reproduction and writes the report; returns what the report says. */
     public Report.Outcome run() throws IOException {
-        long t0 = System.nanoTime();
         Files.createDirectories(dir);
         fixPlan();
         Results.Data data = results.once("data", Results.Data.class, this::prepareData);
+        for (int w : plan.widths()) {
+            AtomicFiles.writeString(modelFile(w), plan.model(w).toJson().toPrettyString() + "\n");
+        }
+        List<Findings.Trial> trials = new ArrayList<>();
+        for (long seed : plan.seedList()) {
+            trials.add(trial(seed));
+        }
+        List<Findings.DataPoint> scaling = new ArrayList<>();
+        int largest = plan.widths().getLast();
+        for (long n : plan.dataSizes()) {
+            if (n == plan.trainImages()) {
+                Findings.Trial first = trials.getFirst();
+                scaling.add(new Findings.DataPoint(n, first.runs().getLast(), first.finals().getLast()));
+                continue;
+            }
+            Results.DataPart part = data.subsets().stream().filter(p -> p.images() == n).findFirst().orElseThrow();
+            Results.Run run = pretrain(largest, plan.seed(), Path.of(part.dir()), n, "data-" + n, "data" + n);
+            scaling.add(new Findings.DataPoint(n, run, finalProbe(run, "data" + n, dir.resolve("probes").resolve("data-" + n))));
+        }
+        return new Report(new Findings(plan, data, trials, scaling), dir).write();
+    }
+
+    /** Every size pre-trained and probed with one seed, and both baselines with that seed. */
+    private Findings.Trial trial(long seed) throws IOException {
+        String tag = "s" + seed;
+        Path probes = dir.resolve("probes").resolve("seed-" + seed);
         List<Results.Run> runs = new ArrayList<>();
         List<Results.Probe> checkpoints = new ArrayList<>();
         for (int w : plan.widths()) {
-            Results.Run run = pretrain(w);
+            Results.Run run = pretrain(w, seed, dir.resolve("data/train"), plan.trainImages(), "seed-" + seed, tag);
             runs.add(run);
             for (Results.Checkpoint c : run.checkpoints()) {
                 String step = String.format("step-%08d", c.step());
-                checkpoints.add(probe("probe-" + run.name() + "-" + step, new ProbeSettings.Trunk.Weights(Path.of(c.weights())), w,
-                        dir.resolve("probes").resolve(run.name()).resolve(step), plan.checkpointProbe(),
-                        r -> outcome(w, c.step(), null, c.valLoss(), r)));
+                checkpoints.add(probe("probe-" + tag + "-" + run.name() + "-" + step, new ProbeSettings.Trunk.Weights(Path.of(c.weights())), w,
+                        probes.resolve(run.name()).resolve(step), plan.checkpointProbe(), seed,
+                        r -> outcome(w, c.step(), seed, null, c.valLoss(), r)));
             }
         }
-        int largest = plan.widths().getLast();
-        Results.Probe random = probe("baseline-random", new ProbeSettings.Trunk.Random(), largest,
-                dir.resolve("probes/random-" + ReproducePlan.sizeName(largest)), plan.finalProbe(), r -> outcome(largest, null, null, null, r));
-        Results.Probe pixels = probe("baseline-pixels", new ProbeSettings.Trunk.Pixels(), largest, dir.resolve("probes/pixels"),
-                plan.finalProbe(), r -> outcome(null, null, null, null, r));
         List<Results.Probe> finals = new ArrayList<>();
         for (Results.Run run : runs) {
-            Results.Checkpoint last = run.last();
-            finals.add(probe("final-" + run.name(), new ProbeSettings.Trunk.Weights(Path.of(last.weights())), run.width(),
-                    dir.resolve("probes").resolve(run.name()).resolve("final"), plan.finalProbe(),
-                    r -> outcome(run.width(), null, run.params(), last.valLoss(), r)));
+            finals.add(finalProbe(run, tag, probes));
         }
-        double sessionSeconds = (System.nanoTime() - t0) / 1e9;
-        return new Report(new Findings(plan, data, runs, checkpoints, finals, random, pixels, sessionSeconds), dir, version).write();
+        int largest = plan.widths().getLast();
+        Results.Probe random = probe("baseline-random-" + tag, new ProbeSettings.Trunk.Random(), largest,
+                probes.resolve("random-" + ReproducePlan.sizeName(largest)), plan.finalProbe(), seed, r -> outcome(largest, null, seed, null, null, r));
+        Results.Probe pixels = probe("baseline-pixels-" + tag, new ProbeSettings.Trunk.Pixels(), largest, probes.resolve("pixels"),
+                plan.finalProbe(), seed, r -> outcome(null, null, seed, null, null, r));
+        return new Findings.Trial(seed, runs, checkpoints, finals, random, pixels);
+    }
+
+    /** The final probe of a run's last checkpoint, stored as {@code final-TAG-SIZE}. */
+    private Results.Probe finalProbe(Results.Run run, String tag, Path probes) throws IOException {
+        Results.Checkpoint last = run.last();
+        return probe("final-" + tag + "-" + run.name(), new ProbeSettings.Trunk.Weights(Path.of(last.weights())), run.width(),
+                probes.resolve(run.name()).resolve("final"), plan.finalProbe(), run.seed(),
+                r -> outcome(run.width(), null, run.seed(), run.params(), last.valLoss(), r));
     }
 
     /** Stores the plan, or checks that the stored one is the same: a folder holds one experiment. */
@@ -100,6 +132,10 @@ public final class Reproduction {
         JsonNode want = JSON.readTree(plan.toJson().toString());
         if (Files.exists(file)) {
             JsonNode have = JSON.readTree(file.toFile());
+            if (!have.has("seeds")) {
+                throw new IllegalArgumentException(dir + " holds a reproduction of an older plan format (one seed, no data sizes),"
+                        + " whose results this aim4j does not read: choose another --out, or delete that folder to start over");
+            }
             if (!have.equals(want)) {
                 List<String> diff = new ArrayList<>();
                 want.properties().forEach(e -> {
@@ -116,13 +152,30 @@ public final class Reproduction {
         }
     }
 
-    /** Training part, validation part (held out of the training split) and the test split, as shards. */
+    /** This invocation's environment (git revision, versions, processor), gathered once. */
+    private Provenance here() {
+        if (here == null) {
+            here = Environment.current(version);
+        }
+        return here;
+    }
+
+    /**
+     * Training part, validation part (held out of the training split), the test split, and the
+     * data-scaling subsets (the first N images of the training part, hence nested), as shards.
+     */
     private Results.Data prepareData() throws IOException {
         long t0 = System.nanoTime();
         long train = plan.trainImages();
         long val = plan.valImages();
+        List<Results.DataPart> subsets = new ArrayList<>();
+        for (long n : plan.dataSizes()) {
+            if (n < train) {
+                subsets.add(shard("train-" + n, "train", "0:" + n, 1));
+            }
+        }
         return new Results.Data(shard("train", "train", "0:" + train, 4), shard("val", "train", train + ":" + (train + val), 1),
-                shard("test", "test", plan.testImages() > 0 ? "0:" + plan.testImages() : null, 2), seconds(t0));
+                shard("test", "test", plan.testImages() > 0 ? "0:" + plan.testImages() : null, 2), subsets, seconds(t0), here());
     }
 
     private Results.DataPart shard(String part, String split, String range, int shards) throws IOException {
@@ -131,25 +184,29 @@ public final class Reproduction {
         return new Results.DataPart(s.out().toString(), m.rows(), line(s.toArgs()));
     }
 
+    /** The model config of one width, shared by its runs and probes. */
     private Path modelFile(int width) {
-        return dir.resolve("runs").resolve(ReproducePlan.sizeName(width)).resolve("model.json");
+        return dir.resolve("models").resolve(ReproducePlan.sizeName(width) + ".json");
     }
 
-    /** Pre-trains one size (resuming from its newest checkpoint when interrupted); lists its checkpoints. */
-    private Results.Run pretrain(int width) throws IOException {
+    /**
+     * Pre-trains one size with one seed on {@code images} training images in {@code DIR/runs/FOLDER/SIZE},
+     * stored as {@code pretrain-TAG-SIZE} (resuming from its newest checkpoint when interrupted); lists its checkpoints.
+     */
+    private Results.Run pretrain(int width, long seed, Path data, long images, String folder, String tag) throws IOException {
         String name = ReproducePlan.sizeName(width);
-        Path run = dir.resolve("runs").resolve(name);
+        Path run = dir.resolve("runs").resolve(folder).resolve(name);
         PretrainConfig model = plan.model(width);
-        Files.createDirectories(run);
-        AtomicFiles.writeString(modelFile(width), model.toJson().toPrettyString() + "\n");
-        PretrainSettings settings = PretrainSettings.recipe(dir.resolve("data/train").toString(), dir.resolve("data/val").toString(),
-                modelFile(width).toString(), run.toString(), plan.steps(), plan.batch(), plan.lr(), plan.seed(), plan.checkpointEvery(),
+        PretrainSettings settings = PretrainSettings.recipe(data.toString(), dir.resolve("data/val").toString(),
+                modelFile(width).toString(), run.toString(), plan.steps(), plan.batch(), plan.lr(), seed, plan.checkpointEvery(),
                 plan.valSamples(), plan.checkpoints() + 1);
         List<String> args = new ArrayList<>(settings.toArgs());
         args.addAll(List.of("--resume", "auto"));
         long params = new Aim(model.trunk(), false).parameterCount();
-        return results.once("pretrain-" + name, Results.Run.class, () -> {
-            log.printf("aim4j: pre-training %s (%,d trunk parameters), %d steps%n", name, params, plan.steps());
+        return results.once("pretrain-" + tag + "-" + name, Results.Run.class, () -> {
+            log.printf("aim4j: pre-training %s (%,d trunk parameters), seed %d, %,d training images, %d steps%n", name, params, seed,
+                    images, plan.steps());
+            Files.createDirectories(run);
             new PretrainEngine(settings, model, SingleProcess.INSTANCE, line -> log.println("aim4j: " + line)).run(PretrainEngine.Resume.AUTO, ProgressListener.NONE);
             List<MetricsLog.Step> metrics = new MetricsLog(run.resolve("metrics.jsonl")).read();
             Map<Long, MetricsLog.Step> byStep = metrics.stream().collect(Collectors.toMap(MetricsLog.Step::step, Function.identity()));
@@ -157,17 +214,17 @@ public final class Reproduction {
             for (CheckpointStore.Checkpoint c : new CheckpointStore(run, settings.keepCheckpoints()).list()) {
                 cps.add(new Results.Checkpoint(c.step(), byStep.get(c.step()).valLoss(), c.model().toString(), c.modelSha256()));
             }
-            return new Results.Run(width, name, params, run.toString(), metrics.getLast().elapsedS(), cps, line(args));
+            return new Results.Run(width, name, seed, images, params, run.toString(), metrics.getLast().elapsedS(), cps, line(args), here());
         });
     }
 
     /** One probe under a protocol, stored as {@code about} says (what was probed) with the chosen grid point's numbers. */
-    private Results.Probe probe(String name, ProbeSettings.Trunk trunk, int width, Path out, ReproducePlan.Probe protocol,
+    private Results.Probe probe(String name, ProbeSettings.Trunk trunk, int width, Path out, ReproducePlan.Probe protocol, long seed,
                                 Function<Measured, Results.Probe> about) throws IOException {
         ProbeSettings s = new ProbeSettings(trunk, modelFile(width).toString(), dir.resolve("data/train"), dir.resolve("data/test"), out, null,
                 protocol.epochs(), ProbeSettings.BATCH, protocol.lrs(), List.of(ProbeSettings.WEIGHT_DECAY), ProbeSettings.HOLDOUT,
                 protocol.trainLimit() > 0 ? protocol.trainLimit() : Long.MAX_VALUE, protocol.testLimit() > 0 ? protocol.testLimit() : Long.MAX_VALUE,
-                plan.seed(), "none", false);
+                seed, "none", false);
         return results.once(name, Results.Probe.class, () -> {
             log.println("aim4j: " + name);
             long t0 = System.nanoTime();
@@ -179,10 +236,10 @@ public final class Reproduction {
     /** A probe run's result with its time and command line. */
     private record Measured(ProbeResult result, double seconds, String command) {}
 
-    private static Results.Probe outcome(Integer width, Long step, Long params, Double valLoss, Measured m) {
+    private Results.Probe outcome(Integer width, Long step, long seed, Long params, Double valLoss, Measured m) {
         ProbeResult.Point best = m.result().best();
-        return new Results.Probe(width, step, params, valLoss, best.testTop1(), best.heldOutTop1(), best.lr(), m.result().trainImages(),
-                m.result().testImages(), m.seconds(), m.command());
+        return new Results.Probe(width, step, seed, params, valLoss, best.testTop1(), best.heldOutTop1(), best.lr(), m.result().trainImages(),
+                m.result().testImages(), m.seconds(), m.command(), here());
     }
 
     private static double seconds(long since) {

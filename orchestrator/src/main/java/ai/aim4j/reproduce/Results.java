@@ -14,7 +14,8 @@ import java.util.List;
  * The finished steps of a reproduction, one JSON file each in {@code DIR/results}: a step whose file
  * exists is done and is not run again, which is what makes an interrupted reproduction resumable.
  * Files are written atomically, so a step killed half-way leaves no file and simply runs again.
- * Every result carries the {@code aim4j} command line that produces it alone, and its seconds.
+ * Every result carries the {@code aim4j} command line that produces it alone, its seconds, and the
+ * environment and git revision it ran with ({@link Provenance}).
  */
 final class Results {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -23,18 +24,23 @@ final class Results {
     /** One part of the data: its folder and images. */
     record DataPart(@JsonProperty("dir") String dir, @JsonProperty("images") long images, @JsonProperty("command") String command) {}
 
-    /** The data step: training, validation and test parts. */
+    /**
+     * The data step: training, validation and test parts, and the nested subsets of the training
+     * part that the data-scaling runs pre-train on (smallest first; the whole part is not repeated).
+     */
     record Data(@JsonProperty("train") DataPart train, @JsonProperty("val") DataPart val, @JsonProperty("test") DataPart test,
-                @JsonProperty("seconds") double seconds) {}
+                @JsonProperty("subsets") List<DataPart> subsets, @JsonProperty("seconds") double seconds,
+                @JsonProperty("ran_with") Provenance ranWith) {}
 
     /** One checkpoint of a pre-training run. */
     record Checkpoint(@JsonProperty("step") long step, @JsonProperty("val_loss") double valLoss, @JsonProperty("weights") String weights,
                       @JsonProperty("sha256") String sha256) {}
 
-    /** The pre-training of one size. */
-    record Run(@JsonProperty("width") int width, @JsonProperty("name") String name, @JsonProperty("params") long params,
-               @JsonProperty("run") String run, @JsonProperty("seconds") double seconds, @JsonProperty("checkpoints") List<Checkpoint> checkpoints,
-               @JsonProperty("command") String command) {
+    /** The pre-training of one size with one seed on {@code images} training images. */
+    record Run(@JsonProperty("width") int width, @JsonProperty("name") String name, @JsonProperty("seed") long seed,
+               @JsonProperty("images") long images, @JsonProperty("params") long params, @JsonProperty("run") String run,
+               @JsonProperty("seconds") double seconds, @JsonProperty("checkpoints") List<Checkpoint> checkpoints,
+               @JsonProperty("command") String command, @JsonProperty("ran_with") Provenance ranWith) {
         /** The last checkpoint, the one the final probe uses. */
         Checkpoint last() {
             return checkpoints.getLast();
@@ -43,14 +49,15 @@ final class Results {
 
     /**
      * One probe: what was probed (the fields that apply: the size, the checkpoint step, trunk
-     * parameters, its validation loss), and the chosen grid point's numbers.
+     * parameters, its validation loss), with which seed, and the chosen grid point's numbers.
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record Probe(@JsonProperty("width") Integer width, @JsonProperty("step") Long step, @JsonProperty("params") Long params,
-                 @JsonProperty("val_loss") Double valLoss, @JsonProperty("test_top1") double testTop1,
+    record Probe(@JsonProperty("width") Integer width, @JsonProperty("step") Long step, @JsonProperty("seed") long seed,
+                 @JsonProperty("params") Long params, @JsonProperty("val_loss") Double valLoss, @JsonProperty("test_top1") double testTop1,
                  @JsonProperty("held_out_top1") double heldOutTop1, @JsonProperty("lr") double lr,
                  @JsonProperty("train_images") long trainImages, @JsonProperty("test_images") long testImages,
-                 @JsonProperty("seconds") double seconds, @JsonProperty("command") String command) {}
+                 @JsonProperty("seconds") double seconds, @JsonProperty("command") String command,
+                 @JsonProperty("ran_with") Provenance ranWith) {}
 
     /** Work that produces one result. */
     interface Work<T> {
