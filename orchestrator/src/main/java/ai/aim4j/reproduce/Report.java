@@ -170,8 +170,8 @@ public final class Report {
         List<Results.Probe> probes = f.checkpointProbes();
         double p = probes.stream().mapToDouble(Results.Probe::testTop1).average().orElseThrow();
         long n = probes.getFirst().testImages();
-        return String.format(Locale.ROOT, "In this run, %s (%.1fx the width of %s) took %.1fx its pre-training time, %.0f%% of the"
-                        + " pre-training of one seed; the random %s trunk probed at %s against %s for raw pixels; and at the checkpoint"
+        return String.format(Locale.ROOT, "In this run, %s (%.1fx the width of %s) took %.1fx as long to pre-train, %.0f%% of the"
+                        + " pre-training time of one seed; the random %s trunk probed at %s against %s for raw pixels; and at the checkpoint"
                         + " probes' mean accuracy of %s, a %,d-image test part has a standard error of %.2f points.",
                 first.getLast().name(), first.getLast().width() / (double) first.getFirst().width(), first.getFirst().name(), large / small,
                 100 * large / total, first.getLast().name(), pct(f.random().mean()), pct(f.pixels().mean()), pct(p), n,

@@ -79,7 +79,7 @@ public record ReproducePlan(
             + " but a random trunk over 16 tokens is already about as good a feature extractor as raw pixels, which leaves"
             + " pre-training little to show; over 49 tokens a random trunk's pooled features lose more of the image, so 4x4 patches"
             + " it is, and the widths, steps, seeds and probe subsets are chosen for the budget: the cost per step and per probed"
-            + " image grows faster than the width, and the largest size takes half of the pre-training time. Every size sees the"
+            + " image grows with the width, and the largest size takes most of the pre-training time. Every size sees the"
             + " same images (equal steps and batch), as in the paper's scaling study, and the data-scaling runs keep those steps,"
             + " so a smaller subset is seen more often. The pixel head is narrow: the paper's 2048x12 head costs more per token"
             + " than the smaller trunks. Checkpoint probes use subsets (enough to rank checkpoints), the final probes and"
