@@ -28,7 +28,7 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
- * The reproduction of the paper's two findings at a size that fits one machine: shard the data,
+ * The reproduction of the paper's findings at a size that fits one machine: shard the data,
  * pre-train every model size once per seed, validate and probe each checkpoint, probe the final
  * checkpoints and both baselines per seed, pre-train the largest size on nested subsets of the
  * training data, then write the report. Each step calls its engine with typed settings and records
