@@ -70,8 +70,8 @@ public final class AllReduceBench {
         List<Share> shares = new ArrayList<>();
         for (TrainBench.Geometry g : TrainBench.defaults()) {
             int batch = Math.max(1, g.batch() / comm.world());
-            double[] t = TrainBench.stepSeconds(g.config(), batch, 2, steps, comm);
-            shares.add(new Share(g.name(), batch, 4 * trainableParameters(g), t[0], t[1]));
+            TrainBench.StepTimes t = TrainBench.stepSeconds(g.config(), batch, 2, steps, comm);
+            shares.add(new Share(g.name(), batch, 4 * trainableParameters(g), t.step()[0], t.commS()));
         }
         if (comm.isLead()) {
             AtomicFiles.writeString(out, JSON.writeValueAsString(new Measured(comm.world(), sweep, shares)));

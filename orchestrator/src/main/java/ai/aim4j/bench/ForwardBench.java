@@ -1,5 +1,6 @@
 package ai.aim4j.bench;
 
+import ai.aim4j.interop.worker.PythonEnvironment;
 import ai.aim4j.model.Aim;
 import ai.aim4j.model.config.AimConfig;
 import ai.aim4j.model.nn.Initializer;
@@ -9,57 +10,58 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 
 /**
  * The forward-pass benchmark: the whole model (every block, then the probe head) on random images,
- * timed as a median, with the fp32 matmul rate of this machine measured in the same run twice (a
- * large square products and the model's own MLP products) and the best as the MFU base.
+ * timed as a median, next to aim4j's reference model in PyTorch and JAX ({@link PythonPeers}) in
+ * their inference modes at the same batch and threads, against the matmul rates measured in the
+ * same run (large square products and the model's own MLP products, the best of them) and the
+ * theoretical peak ({@link CpuPeak}).
  */
 public final class ForwardBench {
     private ForwardBench() {}
 
-    /** Measured figures of one run. */
-    public record Result(AimConfig config, int batch, double medianSeconds, double minSeconds, double maxSeconds,
-                         double flopsPerImage, double squareMatmulGflops, double modelMatmulGflops) {
-        public double imagesPerSecond() {
-            return batch / medianSeconds;
-        }
-
-        public double achievedGflops() {
-            return flopsPerImage * batch / medianSeconds / 1e9;
-        }
-
-        public double matmulGflops() {
-            return Math.max(squareMatmulGflops, modelMatmulGflops);
-        }
-
-        public double mfu() {
-            return achievedGflops() / matmulGflops();
-        }
-
-        public void print(PrintStream out) {
-            out.printf("model            %s (width %d, %d blocks, %d heads, %d tokens), batch %d, %d threads%n",
-                    config.name(), config.dim(), config.blocks(), config.heads(), config.numPatches(), batch,
-                    Runtime.getRuntime().availableProcessors());
-            out.printf("forward          median %.4f s (min %.4f, max %.4f)%n", medianSeconds, minSeconds, maxSeconds);
-            out.printf("throughput       %.2f images/s, %.2f GFLOP/s (%.3f GFLOP per image)%n",
-                    imagesPerSecond(), achievedGflops(), flopsPerImage / 1e9);
-            out.printf("fp32 matmul      %.2f GFLOP/s (best of 2048^3 and 4096^3), %.2f GFLOP/s (best of the model's fc1 and fc2 shapes)%n",
-                    squareMatmulGflops, modelMatmulGflops);
-            out.printf("MFU              %.1f%% of the measured matmul rate%n", 100 * mfu());
-        }
+    /** The line naming a model and batch. */
+    public static String describe(AimConfig c, int batch) {
+        return String.format("%s: width %d, %d blocks, %d heads, %d tokens, batch %d, %d threads", c.name(), c.dim(), c.blocks(), c.heads(),
+                c.numPatches(), batch, Runtime.getRuntime().availableProcessors());
     }
 
-    public static Result run(AimConfig config, int batch, int warmup, int iters, PrintStream log) {
+    /**
+     * Times aim4j's forward pass, then the peers' (none when {@code python} is null), and returns the table.
+     *
+     * @param peak the theoretical peak, or null where it is unknown
+     * @param log progress lines
+     */
+    public static SideBySide run(AimConfig config, int batch, int warmup, int iters, PythonEnvironment python, List<String> peers,
+                                 CpuPeak peak, PrintStream log) throws IOException, InterruptedException {
         log.printf("measuring the fp32 matmul rate...%n");
-        double square = Math.max(MatmulRate.gflops(2048, 2048, 2048, 2, 7), MatmulRate.gflops(4096, 4096, 4096, 1, 3));
         long tokens = (long) batch * config.numPatches();
-        double mlp = Math.max(MatmulRate.gflops(tokens, config.dim(), config.mlpHidden(), 2, 7),
-                MatmulRate.gflops(tokens, config.mlpHidden(), config.dim(), 2, 7));
+        double matmul = Math.max(Math.max(MatmulRate.gflops(2048, 2048, 2048, 2, 7), MatmulRate.gflops(4096, 4096, 4096, 1, 3)),
+                Math.max(MatmulRate.gflops(tokens, config.dim(), config.mlpHidden(), 2, 7),
+                        MatmulRate.gflops(tokens, config.mlpHidden(), config.dim(), 2, 7)));
+        List<SideBySide.Rate> rates = new ArrayList<>();
+        rates.add(new SideBySide.Rate(Precision.FP32, matmul, MatmulRate.engine() + ", best of 2048^3, 4096^3 and the MLP's shapes"));
+        List<Contender> contenders = new ArrayList<>();
+        contenders.add(Timing.contender(SideBySide.AIM4J, Precision.FP32, seconds(config, batch, warmup, iters, log)));
+        if (python != null && !peers.isEmpty()) {
+            log.printf("timing the peers...%n");
+            PythonPeers.Report r = PythonPeers.run(python, "forward", config.toJson(), batch, warmup, iters,
+                    Runtime.getRuntime().availableProcessors(), peers);
+            contenders.addAll(r.contenders());
+            rates.addAll(r.matmul());
+        }
+        return new SideBySide(batch, AimFlops.forwardPerImage(config), rates, peak, contenders);
+    }
+
+    private static double[] seconds(AimConfig config, int batch, int warmup, int iters, PrintStream log) {
         log.printf("initializing %s in memory...%n", config.name());
         NamedTensors weights = NamedTensors.inMemory(Initializer.materialize(new Aim(config, true), 0));
         try (Aim aim = Aim.load(config, weights, DataType.FLOAT32, config.name())) {
@@ -73,7 +75,7 @@ public final class ForwardBench {
             }
             pixels.flip();
             log.printf("timing %d + %d forward passes...%n", warmup, iters);
-            double[] t = Timing.median(warmup, iters, () -> {
+            return Timing.median(warmup, iters, () -> {
                 try (NDManager scope = NDManager.newBaseManager()) {
                     NDArray images = scope.create(pixels, new Shape(batch, c, h, w), DataType.FLOAT32);
                     NDList blocks = aim.extractFeatures(images, -1, null);
@@ -81,7 +83,6 @@ public final class ForwardBench {
                     aim.classify(aim.averageProbeFeatures(blocks)).getFloat(0, 0);
                 }
             });
-            return new Result(config, batch, t[0], t[1], t[2], AimFlops.forwardPerImage(config), square, mlp);
         }
     }
 }

@@ -7,10 +7,16 @@ import java.util.List;
 public final class Timing {
     private Timing() {}
 
-    /** Runs {@code warmup} untimed then {@code iters} timed calls; returns {median, min, max} seconds. */
+    /**
+     * Runs {@code warmup} untimed then {@code iters} timed calls; returns {median, min, max} seconds
+     * of the timed calls and the seconds of the very first call (lazy initialization included).
+     */
     public static double[] median(int warmup, int iters, Runnable work) {
+        double first = Double.NaN;
         for (int i = 0; i < warmup; i++) {
+            long start = System.nanoTime();
             work.run();
+            first = i == 0 ? (System.nanoTime() - start) / 1e9 : first;
         }
         double[] t = new double[Math.max(iters, 1)];
         for (int i = 0; i < t.length; i++) {
@@ -18,8 +24,14 @@ public final class Timing {
             work.run();
             t[i] = (System.nanoTime() - start) / 1e9;
         }
+        first = warmup == 0 ? t[0] : first;
         Arrays.sort(t);
-        return new double[] {middle(t), t[0], t[t.length - 1]};
+        return new double[] {middle(t), t[0], t[t.length - 1], first};
+    }
+
+    /** A contender from the times {@link #median(int, int, Runnable)} returns. */
+    public static Contender contender(String name, Precision precision, double[] times) {
+        return Contender.timed(name, precision, times[0], times[1], times[2], times[3]);
     }
 
     /** The median of some values. */

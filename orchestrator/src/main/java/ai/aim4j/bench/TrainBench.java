@@ -13,50 +13,22 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.TextNode;
+import ai.aim4j.interop.worker.PythonEnvironment;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 
 /**
  * The pre-training step benchmark: the step of {@code aim4j pretrain} ({@link TrainStep}) on random
- * images, timed as a median, against the fp32 matmul rate measured in the same run, the machine's
- * theoretical AVX2-FMA peak, and the same step in PyTorch eager run side by side.
+ * images, timed as a median, next to the same step of aim4j's reference model in PyTorch and JAX
+ * ({@link PythonPeers}) at the same geometry, batch and threads, against the matmul rates measured in
+ * the same run and the theoretical peak ({@link CpuPeak}).
  */
 public final class TrainBench {
     private TrainBench() {}
-
-    /** Figures of one configuration. */
-    public record Result(String name, PretrainConfig config, int batch, double stepSeconds, double matmulGflops, double peakGflops,
-                         JsonNode torch) {
-        double gflops() {
-            return AimFlops.pretrainStepPerImage(config) * batch / stepSeconds / 1e9;
-        }
-
-        public void print(PrintStream out) {
-            var t = config.trunk();
-            out.printf("%s: width %d, %d blocks, %d tokens, head %dx%d, batch %d%n", name, t.dim(), t.blocks(), t.numPatches(),
-                    config.headWidth(), config.headBlocks(), batch);
-            out.printf("  aim4j     step %.4f s, %.1f images/s, %.0f tokens/s, %.1f GFLOP/s%n", stepSeconds, batch / stepSeconds,
-                    batch * (double) t.numPatches() / stepSeconds, gflops());
-            out.printf("  MFU       %.1f%% of the measured fp32 matmul rate (%.1f GFLOP/s), %.1f%% of the theoretical peak (%.0f GFLOP/s)%n",
-                    100 * gflops() / matmulGflops, matmulGflops, 100 * gflops() / peakGflops, peakGflops);
-            if (torch != null && torch.has("median_step_s")) {
-                double ts = torch.get("median_step_s").asDouble();
-                out.printf("  PyTorch   step %.4f s, %.1f images/s, %.1f GFLOP/s (eager, torch %s, %d threads, OpenBLAS): aim4j is %.2fx faster%n",
-                        ts, batch / ts, gflops() * stepSeconds / ts, torch.path("torch").asText(), torch.path("threads").asInt(), ts / stepSeconds);
-            } else if (torch != null) {
-                out.printf("  PyTorch   not run: %s%n", torch.asText());
-            }
-        }
-    }
 
     /** One geometry of the benchmark, with its batch. */
     public record Geometry(String name, PretrainConfig config, int batch) {}
@@ -80,27 +52,47 @@ public final class TrainBench {
         return new PretrainConfig(trunk.withLayerNormEps(1e-5), 256, headBlocks, 4, 1e-5);
     }
 
-    public static Result run(String name, PretrainConfig c, int batch, int warmup, int steps, boolean withTorch) throws IOException {
+    /**
+     * Times aim4j's step, then the peers' (none when {@code python} is null), and returns the table.
+     *
+     * @param peak the theoretical peak, or null where it is unknown
+     */
+    public static SideBySide run(PretrainConfig c, int batch, int warmup, int steps, PythonEnvironment python, List<String> peers,
+                                 CpuPeak peak) throws IOException, InterruptedException {
         long tokens = (long) batch * c.trunk().numPatches();
         double matmul = Math.max(MatmulRate.gflops(2048, 2048, 2048, 2, 5),
                 Math.max(MatmulRate.gflops(tokens, c.trunk().dim(), c.trunk().mlpHidden(), 2, 5),
                         MatmulRate.gflops(tokens, c.trunk().mlpHidden(), c.trunk().dim(), 2, 5)));
-        double step = stepSeconds(c, batch, warmup, steps, SingleProcess.INSTANCE)[0];
-        JsonNode torch = null;
-        if (withTorch) {
-            String missing = TorchReference.unavailable();
-            torch = missing != null ? TextNode.valueOf(missing)
-                    : TorchReference.run(c, batch, warmup, steps, Runtime.getRuntime().availableProcessors());
+        List<Contender> contenders = new ArrayList<>();
+        contenders.add(Timing.contender(SideBySide.AIM4J, Precision.FP32, stepSeconds(c, batch, warmup, steps, SingleProcess.INSTANCE).step()));
+        List<SideBySide.Rate> rates = new ArrayList<>();
+        rates.add(new SideBySide.Rate(Precision.FP32, matmul, MatmulRate.engine() + ", best of 2048^3 and the MLP's shapes"));
+        if (python != null && !peers.isEmpty()) {
+            PythonPeers.Report r = PythonPeers.run(python, "train", c.toJson(), batch, warmup, steps, Runtime.getRuntime().availableProcessors(), peers);
+            contenders.addAll(r.contenders());
+            rates.addAll(r.matmul());
         }
-        return new Result(name, c, batch, step, matmul, theoreticalPeak(), torch);
+        return new SideBySide(batch, AimFlops.pretrainStepPerImage(c), rates, peak, contenders);
+    }
+
+    /** The line naming a geometry. */
+    public static String describe(String name, PretrainConfig c, int batch) {
+        var t = c.trunk();
+        return String.format("%s: width %d, %d blocks, %d tokens, head %dx%d, batch %d, %d threads", name, t.dim(), t.blocks(), t.numPatches(),
+                c.headWidth(), c.headBlocks(), batch, Runtime.getRuntime().availableProcessors());
     }
 
     /**
-     * Median seconds of the whole step and of its communication, {@code [step, comm]}, of the
-     * {@link TrainStep} of {@code aim4j pretrain} on random images, {@code batch} per rank, on every
-     * rank of {@code comm}.
+     * Seconds of a step ({@link Timing#median(int, int, Runnable)}'s median, min, max and first call) and
+     * the median seconds of its communication.
      */
-    public static double[] stepSeconds(PretrainConfig c, int batch, int warmup, int steps, Collectives comm) {
+    public record StepTimes(double[] step, double commS) {}
+
+    /**
+     * The times of the {@link TrainStep} of {@code aim4j pretrain} on random images, {@code batch} per
+     * rank, on every rank of {@code comm}.
+     */
+    public static StepTimes stepSeconds(PretrainConfig c, int batch, int warmup, int steps, Collectives comm) {
         try (AimPretraining model = AimPretraining.initialize(c, 0, DataType.FLOAT32);
              AdamW opt = new AdamW(model.trainableParameters(), AdamW.Hyper.RECIPE, new DecayGroups(DecayGroups.RECIPE_EXCLUDES));
              TrainStep trainStep = new TrainStep(model, opt, comm)) {
@@ -116,7 +108,7 @@ public final class TrainBench {
             long[] epochs = new long[batch];
             long[] counter = {(long) comm.rank() << 32};
             List<Double> comms = new ArrayList<>();
-            double step = Timing.median(warmup, steps, () -> {
+            double[] step = Timing.median(warmup, steps, () -> {
                 for (int i = 0; i < batch; i++) {
                     ids[i] = counter[0]++;
                 }
@@ -126,23 +118,8 @@ public final class TrainBench {
                     trainStep.accumulate(x, mask);
                 }
                 comms.add(trainStep.finish(1e-3, 1.0).commS());
-            })[0];
-            return new double[] {step, Timing.median(comms.subList(warmup, comms.size()))};
+            });
+            return new StepTimes(step, Timing.median(comms.subList(warmup, comms.size())));
         }
-    }
-
-    /** cores x clock x 32 FLOP/cycle (two 8-wide fp32 FMA units, AVX2); the clock from /proc/cpuinfo. */
-    static double theoreticalPeak() {
-        double mhz = 0;
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-                if (line.startsWith("cpu MHz")) {
-                    mhz = Math.max(mhz, Double.parseDouble(line.substring(line.indexOf(':') + 1).strip()));
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            return Double.NaN;
-        }
-        return Runtime.getRuntime().availableProcessors() * mhz * 1e6 * 32 / 1e9;
     }
 }

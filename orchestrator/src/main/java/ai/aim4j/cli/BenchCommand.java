@@ -2,15 +2,18 @@ package ai.aim4j.cli;
 
 import ai.aim4j.bench.AllReduceBench;
 import ai.aim4j.bench.AllReducePeer;
+import ai.aim4j.bench.CpuPeak;
 import ai.aim4j.bench.DataBenchRunner;
 import ai.aim4j.bench.ForwardBench;
 import ai.aim4j.bench.LoadBench;
 import ai.aim4j.bench.ProbeBench;
+import ai.aim4j.bench.SideBySide;
 import ai.aim4j.bench.StreamBench;
 import ai.aim4j.bench.TrainBench;
 import ai.aim4j.data.BatchTensors;
 import ai.aim4j.dist.MpiRun;
 import ai.aim4j.files.FileTrees;
+import ai.aim4j.interop.worker.PythonEnvironment;
 import ai.aim4j.model.config.AimConfig;
 import ai.aim4j.model.tensor.NamedTensors;
 import ai.aim4j.run.ModelSpecs;
@@ -29,13 +32,18 @@ import picocli.CommandLine.Option;
 final class BenchCommand {
 
     @Command(name = "forward", mixinStandardHelpOptions = true,
-            description = "Images/s and achieved GFLOP/s of the forward pass, next to this machine's fp32 matmul rate measured in the same run.")
+            description = "Images/s and achieved GFLOP/s of the forward pass (every block and the probe head), next to aim4j's reference"
+                    + " model in PyTorch (eager, SDPA, torch.compile, bf16 autocast) and JAX (jit, fp32 and bf16) from the Python environment,"
+                    + " against the matmul rates measured in the same run and the theoretical peak of this CPU.")
     static final class Forward implements Callable<Integer> {
         @Mixin
         ModelOptions model;
 
-        @Option(names = "--batch", defaultValue = "1", description = "images per forward pass (default: ${DEFAULT-VALUE})")
-        int batch;
+        @Mixin
+        PeerOptions peers;
+
+        @Option(names = "--batch", split = ",", defaultValue = "8,1", description = "images per forward pass, one run each (default: ${DEFAULT-VALUE})")
+        List<Integer> batches;
 
         @Option(names = "--iters", defaultValue = "10", description = "timed iterations (default: ${DEFAULT-VALUE})")
         int iters;
@@ -46,8 +54,13 @@ final class BenchCommand {
         @Override
         public Integer call() throws Exception {
             AimConfig c = model.resolve(null);
-            ForwardBench.Result r = ForwardBench.run(c, batch, warmup, iters, System.out);
-            r.print(System.out);
+            PythonEnvironment python = peers.environment(System.out);
+            CpuPeak peak = peers.peak(System.out);
+            for (int batch : batches) {
+                SideBySide table = ForwardBench.run(c, batch, warmup, iters, python, peers.modes(), peak, System.err);
+                System.out.println(ForwardBench.describe(c, batch));
+                table.print(System.out);
+            }
             return 0;
         }
     }
@@ -89,10 +102,14 @@ final class BenchCommand {
     }
 
     @Command(name = "train", mixinStandardHelpOptions = true,
-            description = "Pre-training step time, images/s and achieved GFLOP/s against the fp32 matmul rate measured in the same run and the"
-                    + " theoretical peak, next to the same step in PyTorch eager (/usr/bin/python3 with Debian's python3-torch and OpenBLAS)."
-                    + " Default: width 192 and 384 (6 blocks, 64 tokens, head 256x2) and the 224 px / 14 px geometry.")
+            description = "Pre-training step time, images/s and achieved GFLOP/s, next to the same step of aim4j's reference model in PyTorch"
+                    + " (eager, SDPA, torch.compile, bf16 autocast) and JAX (jit with optax's AdamW, fp32 and bf16) from the Python environment,"
+                    + " against the matmul rates measured in the same run and the theoretical peak of this CPU. Default: width 192 and 384"
+                    + " (6 blocks, 64 tokens, head 256x2) and the 224 px / 14 px geometry.")
     static final class Train implements Callable<Integer> {
+        @Mixin
+        PeerOptions peers;
+
         @Option(names = "--model", description = "one model (preset or config file with a decoder section) instead of the defaults")
         String model;
 
@@ -105,15 +122,17 @@ final class BenchCommand {
         @Option(names = "--warmup", defaultValue = "3", description = "untimed steps first (default: ${DEFAULT-VALUE})")
         int warmup;
 
-        @Option(names = "--no-torch", description = "skip the PyTorch reference")
-        boolean noTorch;
-
         @Override
         public Integer call() throws Exception {
             List<TrainBench.Geometry> geometries = model != null ? List.of(new TrainBench.Geometry(model, ModelSpecs.pretraining(model), 64))
                     : TrainBench.defaults();
+            PythonEnvironment python = peers.environment(System.out);
+            CpuPeak peak = peers.peak(System.out);
             for (TrainBench.Geometry g : geometries) {
-                TrainBench.run(g.name(), g.config(), batch == null ? g.batch() : batch, warmup, steps, !noTorch).print(System.out);
+                int b = batch == null ? g.batch() : batch;
+                SideBySide table = TrainBench.run(g.config(), b, warmup, steps, python, peers.modes(), peak);
+                System.out.println(TrainBench.describe(g.name(), g.config(), b));
+                table.print(System.out);
             }
             return 0;
         }

@@ -5,7 +5,6 @@ import ai.aim4j.interop.worker.PackageStatus;
 import ai.aim4j.interop.worker.PythonEnvironment;
 import ai.aim4j.interop.worker.PythonSetup;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -41,7 +40,7 @@ final class PythonCommand {
             Path existing = where.python != null ? where.python
                     : where.venv == null && fromVariable != null && !fromVariable.isBlank() ? Path.of(fromVariable) : null;
             if (existing != null) {
-                int code = report(interpreter(existing));
+                int code = report(PythonEnvironment.of(existing));
                 if (code != 0) {
                     System.err.println("aim4j: " + existing + " is used as it is; to install the pins into it: " + existing
                             + " -m pip install -r " + requirements() + " -e " + PythonEnvironment.sources());
@@ -69,19 +68,12 @@ final class PythonCommand {
 
         @Override
         public Integer call() throws IOException {
-            return report(python != null ? interpreter(python) : PythonEnvironment.locate());
+            return report(python != null ? PythonEnvironment.of(python) : PythonEnvironment.locate());
         }
     }
 
     private static Path requirements() {
         return PythonEnvironment.sources().resolve("requirements.txt");
-    }
-
-    private static PythonEnvironment interpreter(Path python) {
-        if (!Files.isExecutable(python) || Files.isDirectory(python)) {
-            throw new IllegalArgumentException(python + ": not an executable Python interpreter");
-        }
-        return new PythonEnvironment(python);
     }
 
     private static void progress(String line) {

@@ -4,6 +4,7 @@ import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
@@ -47,6 +48,24 @@ public record PythonEnvironment(Path python) {
         pb.environment().put("PYTHONPATH", inherited == null || inherited.isEmpty() ? sources().toString()
                 : String.join(File.pathSeparator, List.of(sources().toString(), inherited)));
         return pb;
+    }
+
+    /** An interpreter given by its path; an error line unless it is an executable file. */
+    public static PythonEnvironment of(Path python) {
+        if (!Files.isExecutable(python) || Files.isDirectory(python)) {
+            throw new IllegalArgumentException(python + ": not an executable Python interpreter");
+        }
+        return new PythonEnvironment(python);
+    }
+
+    /**
+     * The interpreter {@link #locate()} finds, or empty when none is set up: {@code AIM4J_PYTHON}
+     * unset and no default environment. A bad {@code AIM4J_PYTHON} is still an error.
+     */
+    public static Optional<PythonEnvironment> ifSetUp() {
+        String python = System.getenv(PYTHON_VARIABLE);
+        boolean named = python != null && !python.isBlank();
+        return named || Files.isExecutable(defaultVenv().resolve("bin").resolve("python")) ? Optional.of(locate()) : Optional.empty();
     }
 
     /** The interpreter to use, or an error saying how to set one up. */

@@ -1,0 +1,73 @@
+package ai.aim4j.cli;
+
+import ai.aim4j.bench.CpuPeak;
+import ai.aim4j.bench.Precision;
+import ai.aim4j.bench.PythonPeers;
+import ai.aim4j.interop.worker.PythonEnvironment;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** The options of the benchmarks run side by side with PyTorch and JAX, against the theoretical peak. */
+final class PeerOptions {
+    @Option(names = "--python", description = "the interpreter of the PyTorch and JAX peers (default: AIM4J_PYTHON, else the environment"
+            + " ./aim4j python setup made)")
+    Path python;
+
+    @Option(names = "--peers", defaultValue = "torch-eager,torch-sdpa,torch-compile,torch-autocast,jax-jit,jax-jit-bf16",
+            description = "none, or the peers to run side by side (default: ${DEFAULT-VALUE})")
+    String peers;
+
+    @Option(names = "--fma-units", description = "vector FMA units per core for the theoretical peak; /proc/cpuinfo does not say"
+            + " (default: 2, as on server Xeons with AVX-512 and AMD Zen)")
+    Integer fmaUnits;
+
+    @Option(names = "--clock-ghz", description = "the clock for the theoretical peak (default: measured on a busy core)")
+    Double clockGhz;
+
+    /** The peers asked for; an error line naming an unknown one. */
+    List<String> modes() {
+        return PythonPeers.parseModes(peers);
+    }
+
+    /**
+     * The peers' interpreter: {@code --python}, else {@link PythonEnvironment#ifSetUp()}; null, with
+     * one line saying how to get one, when none is set up (or no peer is asked for).
+     */
+    PythonEnvironment environment(PrintStream out) {
+        if (modes().isEmpty()) {
+            return null;
+        }
+        if (python != null) {
+            return PythonEnvironment.of(python);
+        }
+        PythonEnvironment env = PythonEnvironment.ifSetUp().orElse(null);
+        if (env == null) {
+            out.println(PythonPeers.NO_ENVIRONMENT);
+        }
+        return env;
+    }
+
+    /** The theoretical peak, after printing how it is made up; null, with the reason, where it is unknown. */
+    CpuPeak peak(PrintStream out) {
+        if (clockGhz != null && !(clockGhz > 0)) {
+            throw new IllegalArgumentException("--clock-ghz must be positive, got " + clockGhz);
+        }
+        if (fmaUnits != null && fmaUnits < 1) {
+            throw new IllegalArgumentException("--fma-units must be at least 1, got " + fmaUnits);
+        }
+        try {
+            CpuPeak peak = CpuPeak.ofThisMachine(Runtime.getRuntime().availableProcessors(), fmaUnits, clockGhz);
+            for (Precision p : Precision.values()) {
+                out.printf("peak %s  %.0f GFLOP/s = %s%n", p, peak.gflops(p), peak.describe(p));
+            }
+            out.printf("clock      %.2f GHz, %s%n", peak.ghz(), peak.clockSource());
+            return peak;
+        } catch (IOException | IllegalArgumentException e) {
+            out.println("peak: unknown (" + e.getMessage() + ")");
+            return null;
+        }
+    }
+}

@@ -1,0 +1,51 @@
+package ai.aim4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.aim4j.bench.PythonPeers;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code aim4j bench train} without a Python environment, and its bad flags. */
+class BenchCommandTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void withoutAPythonEnvironmentAim4jRunsAloneAndOneLineSaysHowToGetThePeers() throws Exception {
+        Path model = dir.resolve("model.json");
+        Files.writeString(model, "{\"img_size\": 16, \"patch_size\": 4, \"embed_dim\": 32, \"num_blocks\": 1, \"num_heads\": 2,"
+                + " \"decoder\": {\"embed_dim\": 32, \"num_layers\": 1}}");
+        ProcessBuilder pb = new ProcessBuilder(ChildJvm.aim4j("1g", List.of("bench", "train", "--model", model.toString(), "--batch", "2",
+                "--steps", "1", "--warmup", "1"))).redirectError(ProcessBuilder.Redirect.DISCARD);
+        pb.environment().remove("AIM4J_PYTHON");
+        pb.environment().put("AIM4J_VENV", dir.resolve("no-venv").toString());
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), out);
+        assertEquals(1, out.lines().filter(l -> l.contains("python setup")).count(), out);
+        assertTrue(out.lines().anyMatch(PythonPeers.NO_ENVIRONMENT::equals), out);
+        assertTrue(out.lines().anyMatch(l -> l.matches(" +fp32 +aim4j +[0-9.]+ .*")), out);
+        assertTrue(out.lines().noneMatch(l -> l.contains("torch eager") || l.contains("jax jit")), out);
+    }
+
+    @Test
+    void badPeerFlagsAreOneErrorLine() {
+        CliRun python = CliRun.of("bench", "train", "--python", dir.resolve("nope").toString());
+        assertEquals(1, python.code());
+        assertEquals("aim4j: error: " + dir.resolve("nope") + ": not an executable Python interpreter", python.err().strip());
+        CliRun units = CliRun.of("bench", "train", "--peers", "none", "--fma-units", "0");
+        assertEquals(1, units.code());
+        assertEquals("aim4j: error: --fma-units must be at least 1, got 0", units.err().strip());
+        CliRun peers = CliRun.of("bench", "train", "--peers", "torch-eager,tf");
+        assertEquals(1, peers.code());
+        assertTrue(peers.err().strip().startsWith("aim4j: error: --peers: unknown peer tf;"), peers.err());
+    }
+}

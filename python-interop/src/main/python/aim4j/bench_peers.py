@@ -1,0 +1,220 @@
+"""The Python peers of ``aim4j bench train`` and ``aim4j bench forward``: aim4j's reference AIM
+(:mod:`aim4j.reference`) in PyTorch or in JAX, timed as aim4j times itself (the median of whole steps
+after untimed warm-up steps, on fixed random images and freshly drawn prefixes), in each mode a user
+of that framework would reach for.
+
+``python -m aim4j.bench_peers {train,forward} --framework {torch,jax} --config FILE --batch B ...``
+prints one JSON object: the framework's version, its threads, the float32 and bfloat16 ``torch.mm``
+rates (PyTorch only), and per mode its precision and the median, min and max seconds of a step (or
+a forward pass), the first call's seconds (compilation included), or the error that stopped it.
+
+PyTorch modes: ``eager`` (the reference as written, explicit softmax attention), ``sdpa``
+(``scaled_dot_product_attention``), ``compile`` (``torch.compile`` of the SDPA model) and
+``autocast`` (the SDPA model under bfloat16 autocast). JAX modes: ``jit`` (float32) and ``jit-bf16``
+(bfloat16 compute from float32 parameters). A training step is the pre-training model's loss,
+backward, clipping of the global norm at 1.0 and AdamW with the recipe's decay groups (PyTorch's
+fused CPU AdamW; optax's adamw).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import time
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .reference import recipe
+from .reference.config import AimConfig, PretrainConfig, config_from_json
+
+MODES = {"torch": {"eager": "fp32", "sdpa": "fp32", "compile": "fp32", "autocast": "bf16"},
+         "jax": {"jit": "fp32", "jit-bf16": "bf16"}}
+LR = 1e-3
+CLIP = 1.0
+#: Prefix masks drawn up front and used in turn, as aim4j draws a new one every step.
+MASKS = 8
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(prog="python -m aim4j.bench_peers", description=__doc__.split("\n\n")[0])
+    p.add_argument("task", choices=("train", "forward"))
+    p.add_argument("--framework", choices=tuple(MODES), required=True)
+    p.add_argument("--modes", help="comma-separated modes (default: all of the framework's)")
+    p.add_argument("--config", required=True, help="model config JSON (a pre-training config for train)")
+    p.add_argument("--batch", type=int, required=True)
+    p.add_argument("--warmup", type=int, default=3)
+    p.add_argument("--steps", type=int, default=10)
+    p.add_argument("--threads", type=int, default=os.cpu_count())
+    a = p.parse_args(argv)
+    modes = a.modes.split(",") if a.modes else list(MODES[a.framework])
+    unknown = [m for m in modes if m not in MODES[a.framework]]
+    if unknown:
+        p.error(f"unknown {a.framework} mode {unknown[0]!r}; expected one of {', '.join(MODES[a.framework])}")
+    cfg = config_from_json(a.config)
+    if a.task == "train" and not isinstance(cfg, PretrainConfig):
+        p.error(f"{a.config}: train needs a pre-training config (one with a decoder)")
+    _limit_threads(a.threads)
+    runner = _torch if a.framework == "torch" else _jax
+    print(json.dumps(runner(a.task, cfg, modes, a.batch, a.warmup, a.steps, a.threads)))
+
+
+def _limit_threads(threads: int) -> None:
+    # Both frameworks size their pools by the CPUs this process may run on: fewer CPUs, fewer threads.
+    cpus = sorted(os.sched_getaffinity(0))
+    if threads < len(cpus):
+        os.sched_setaffinity(0, cpus[:threads])
+
+
+def _inputs(trunk: AimConfig, batch: int) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Random images and prefix masks (True = not in the prefix) with lengths uniform in [1, N-1]."""
+    rng = np.random.default_rng(0)
+    images = rng.standard_normal((batch, trunk.num_channels, *trunk.img_size), dtype=np.float32)
+    n = trunk.num_patches
+    masks = [np.arange(n)[None, :] >= rng.integers(1, n, size=(batch, 1)) for _ in range(MASKS)]
+    return images, masks
+
+
+def _time(call: Callable[[int], None], warmup: int, steps: int) -> dict[str, float]:
+    """Seconds of the first call (compilation included), then the median, min and max of ``steps`` timed calls."""
+    start = time.perf_counter()
+    call(0)
+    first = time.perf_counter() - start
+    for i in range(1, warmup):
+        call(i)
+    times = []
+    for i in range(steps):
+        start = time.perf_counter()
+        call(warmup + i)
+        times.append(time.perf_counter() - start)
+    return {"median_s": statistics.median(times), "min_s": min(times), "max_s": max(times), "first_s": first}
+
+
+def _measure(framework: str, mode: str, build: Callable[[], Callable[[int], None]], warmup: int, steps: int) -> dict[str, Any]:
+    row: dict[str, Any] = {"mode": mode, "precision": MODES[framework][mode]}
+    try:
+        row.update(_time(build(), warmup, steps))
+    except Exception as e:  # noqa: BLE001 - a mode that cannot run here is reported, and the others still run
+        # The first line of the exception: torch.compile's errors go on for pages.
+        row["error"] = traceback.format_exception_only(e)[-1].strip().splitlines()[0][:300]
+    return row
+
+
+def _torch(task: str, cfg: AimConfig | PretrainConfig, modes: list[str], batch: int, warmup: int, steps: int,
+           threads: int) -> dict[str, Any]:
+    import torch
+
+    from .reference.torch_models import AimModel, AimPretrainModel, use_sdpa
+
+    torch.set_num_threads(threads)
+    trunk = cfg.trunk if isinstance(cfg, PretrainConfig) else cfg
+    images, masks = _inputs(trunk, batch)
+    x = torch.from_numpy(images)
+    prefix = [torch.from_numpy(m) for m in masks]
+    causal = torch.ones(trunk.num_patches, trunk.num_patches, dtype=torch.bool).tril()
+
+    def build(mode: str) -> Callable[[int], None]:
+        torch.manual_seed(0)
+        # .float(): the inference model keeps its sin-cos table in float64 until it is cast.
+        model = AimPretrainModel(cfg) if task == "train" else AimModel(trunk, with_head=True).float().eval()
+        if mode != "eager":
+            use_sdpa(model)
+        run = torch.compile(model) if mode == "compile" else model
+        autocast = torch.autocast("cpu", dtype=torch.bfloat16, enabled=mode == "autocast")
+        if task == "forward":
+            def forward(i: int) -> None:
+                with torch.no_grad(), autocast:
+                    run(x, None)
+            return forward
+        trainable = {n: p for n, p in model.named_parameters() if p.requires_grad}
+        groups = [{"params": [p for n, p in trainable.items() if recipe.is_decayed(n)], "weight_decay": recipe.WEIGHT_DECAY},
+                  {"params": [p for n, p in trainable.items() if not recipe.is_decayed(n)], "weight_decay": 0.0}]
+        opt = torch.optim.AdamW(groups, lr=LR, betas=recipe.BETAS, eps=recipe.EPS, fused=True)
+
+        def step(i: int) -> None:
+            mask = prefix[i % MASKS]
+            with autocast:
+                loss = run(x, mask, causal | ~mask[:, None, None, :])["loss"]
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(trainable.values(), CLIP)
+            opt.step()
+        return step
+
+    return {"framework": "torch", "version": torch.__version__, "threads": torch.get_num_threads(),
+            "matmul_gflops": {"fp32": _torch_mm(torch.float32), "bf16": _torch_mm(torch.bfloat16)},
+            "modes": [_measure("torch", m, lambda m=m: build(m), warmup, steps) for m in modes]}
+
+
+def _torch_mm(dtype: Any, size: int = 2048, iters: int = 5) -> float:
+    """Median GFLOP/s of a (size, size) x (size, size) ``torch.mm`` in ``dtype``."""
+    import torch
+
+    a = torch.randn(size, size).to(dtype)
+    b = torch.randn(size, size).to(dtype)
+    t = _time(lambda i: torch.mm(a, b), 2, iters)
+    return 2 * size ** 3 / t["median_s"] / 1e9
+
+
+def _jax(task: str, cfg: AimConfig | PretrainConfig, modes: list[str], batch: int, warmup: int, steps: int,
+         threads: int) -> dict[str, Any]:
+    import jax
+    import jax.numpy as jnp
+    import optax
+    from flax.traverse_util import flatten_dict, unflatten_dict
+
+    from .reference.flax_models import AimModel, AimPretrainModel
+    from .reference.jax_backend import clip_by_global_norm
+
+    trunk = cfg.trunk if isinstance(cfg, PretrainConfig) else cfg
+    images, masks = _inputs(trunk, batch)
+    x = jnp.asarray(images)
+    prefix = [jnp.asarray(m) for m in masks]
+    n = trunk.num_patches
+    causal = jnp.tril(jnp.ones((n, n), bool))
+
+    def cast(tree: Any, dtype: Any) -> Any:
+        return jax.tree.map(lambda v: v.astype(dtype) if jnp.issubdtype(v.dtype, jnp.floating) else v, tree)
+
+    def build(mode: str) -> Callable[[int], None]:
+        compute = jnp.bfloat16 if mode == "jit-bf16" else jnp.float32
+        if task == "forward":
+            model = AimModel(trunk, with_head=True)
+            everything = jnp.ones((batch, 1, n, n), bool)
+            variables = jax.jit(model.init)(jax.random.key(0), x, everything)
+            forward = jax.jit(lambda v, images: model.apply(cast(v, compute), images.astype(compute), everything))
+            return lambda i: jax.block_until_ready(forward(variables, x))
+        model = AimPretrainModel(cfg)
+        flat = flatten_dict(jax.jit(model.init)(jax.random.key(0), x, prefix[0], causal[None, None])["params"], sep="/")
+        frozen = {k: v for k, v in flat.items() if recipe.is_frozen(k)}
+        state = {"params": {k: v for k, v in flat.items() if k not in frozen}}
+        tx = optax.chain(clip_by_global_norm(CLIP),
+                         optax.adamw(LR, b1=recipe.BETAS[0], b2=recipe.BETAS[1], eps=recipe.EPS, weight_decay=recipe.WEIGHT_DECAY,
+                                     mask={k: recipe.is_decayed(k) for k in state["params"]}))
+        state["opt"] = tx.init(state["params"])
+
+        def loss(params: Any, images: jax.Array, mask: jax.Array) -> jax.Array:
+            tree = cast(unflatten_dict({**params, **frozen}, sep="/"), compute)
+            out = model.apply({"params": tree}, images.astype(compute), mask, causal | ~mask[:, None, None, :])
+            return out["loss"].astype(jnp.float32)
+
+        @jax.jit
+        def update(params: Any, opt: Any, images: jax.Array, mask: jax.Array) -> tuple[Any, Any]:
+            grads = jax.grad(loss)(params, images, mask)
+            updates, opt = tx.update(grads, opt, params)
+            return optax.apply_updates(params, updates), opt
+
+        def step(i: int) -> None:
+            state["params"], state["opt"] = jax.block_until_ready(update(state["params"], state["opt"], x, prefix[i % MASKS]))
+        return step
+
+    return {"framework": "jax", "version": jax.__version__, "threads": len(os.sched_getaffinity(0)),
+            "modes": [_measure("jax", m, lambda m=m: build(m), warmup, steps) for m in modes]}
+
+
+if __name__ == "__main__":
+    main()
