@@ -1,28 +1,29 @@
 package ai.aim4j.model.aten;
 
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
 import ai.djl.engine.Engine;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.stream.Stream;
 
 /**
  * The {@code libtorch_cpu.so} that DJL's PyTorch engine loaded into this process, for calls DJL does
- * not offer. The library is found in {@code /proc/self/maps} once the engine has started, so the
- * symbols resolved here are those of the very copy DJL's tensors live in (never another libtorch
- * elsewhere on the library path).
+ * not offer. Once the engine has started, the dynamic loader knows the library by that name (DJL's
+ * JNI library names it as a dependency), so the symbols resolved here are those of the very copy
+ * DJL's tensors live in; {@code RTLD_NOLOAD} makes sure no other libtorch on the library path is
+ * ever loaded instead.
  */
 final class Libtorch {
     private static final String LIBRARY = "libtorch_cpu.so";
+    /** glibc's {@code RTLD_LAZY | RTLD_NOLOAD}: a handle only to a library already loaded. */
+    private static final int LAZY_NOLOAD = 0x1 | 0x4;
     private static final Linker LINKER = Linker.nativeLinker();
-    private static final SymbolLookup SYMBOLS = SymbolLookup.libraryLookup(loadedPath(), Arena.global());
+    private static final SymbolLookup SYMBOLS = loaded();
 
     private Libtorch() {}
 
@@ -33,15 +34,20 @@ final class Libtorch {
         return LINKER.downcallHandle(address, descriptor, options);
     }
 
-    private static Path loadedPath() {
+    private static SymbolLookup loaded() {
         Engine.getEngine("PyTorch");
-        try (Stream<String> maps = Files.lines(Path.of("/proc/self/maps"))) {
-            return maps.filter(line -> line.endsWith("/" + LIBRARY))
-                    .map(line -> Path.of(line.substring(line.indexOf('/'))))
-                    .findFirst()
-                    .orElseThrow(() -> new IllegalStateException(LIBRARY + " is not loaded: DJL's PyTorch engine did not start"));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read /proc/self/maps to find " + LIBRARY, e);
+        MethodHandle dlopen = LINKER.downcallHandle(LINKER.defaultLookup().find("dlopen").orElseThrow(),
+                FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT));
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment handle = (MemorySegment) dlopen.invokeExact(arena.allocateFrom(LIBRARY), LAZY_NOLOAD);
+            if (handle.equals(MemorySegment.NULL)) {
+                throw new IllegalStateException(LIBRARY + " is not loaded: DJL's PyTorch engine did not start");
+            }
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException("dlopen " + LIBRARY, e);
         }
+        return SymbolLookup.libraryLookup(LIBRARY, Arena.global());
     }
 }
