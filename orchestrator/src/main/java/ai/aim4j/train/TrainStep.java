@@ -3,9 +3,9 @@ package ai.aim4j.train;
 import ai.aim4j.dist.BucketedSum;
 import ai.aim4j.dist.Collectives;
 import ai.aim4j.model.AimPretraining;
+import ai.aim4j.model.aten.Aten;
 import ai.aim4j.model.optim.AdamW;
 import ai.aim4j.model.optim.GradClip;
-import ai.aim4j.model.optim.InPlace;
 import ai.aim4j.model.tensor.TensorMemory;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -85,9 +85,7 @@ public final class TrainStep implements AutoCloseable {
         }
         double commS = (System.nanoTime() - t0) / 1e9;
         double loss = totals[0] / totals[1];
-        for (NDArray g : grads) {
-            InPlace.scale(g, 1.0 / totals[1]);
-        }
+        Aten.scaleInPlace(grads, 1.0 / totals[1]);
         GradClip.Result clip = GradClip.clip(grads, clipNorm);
         grads.forEach(NDArray::close);
         boolean finite = Double.isFinite(loss) && Double.isFinite(clip.norm());

@@ -1,12 +1,14 @@
 package ai.aim4j.model.nn;
 
+import ai.aim4j.model.aten.Aten;
 import ai.djl.ndarray.NDArray;
 import java.util.List;
 
 /**
  * Multi-head self-attention with ml-aim's fused {@code qkv} projection (rows q, then k, then v; the
- * output split as {@code (3, heads, head_dim)}), scale {@code head_dim^-0.5} and an optional additive
- * mask (AIM's prefix-causal rule, see {@link ai.aim4j.model.PrefixCausalMask}).
+ * output split as {@code (3, heads, head_dim)}), {@code softmax(q k^T * head_dim^-0.5 + mask) v} with an
+ * optional additive mask (AIM's prefix-causal rule, see {@link ai.aim4j.model.PrefixCausalMask}),
+ * computed by libtorch's fused scaled-dot-product attention.
  */
 public final class Attention extends Layer {
     private final Linear qkv;
@@ -27,15 +29,7 @@ public final class Attention extends Layer {
         long d = s[2];
         long hd = d / heads;
         NDArray qkvHeads = qkv.forward(x).reshape(b, n, 3, heads, hd).transpose(2, 0, 3, 1, 4);
-        NDArray q = qkvHeads.get(0);
-        q = q.mul(Scalars.of(q, 1.0 / Math.sqrt(hd)));
-        NDArray k = qkvHeads.get(1);
-        NDArray v = qkvHeads.get(2);
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2));
-        if (mask != null) {
-            scores = scores.add(mask);
-        }
-        NDArray out = scores.softmax(-1).matMul(v).transpose(0, 2, 1, 3).reshape(b, n, d);
-        return proj.forward(out);
+        NDArray heads = Aten.scaledDotProductAttention(qkvHeads.get(0), qkvHeads.get(1), qkvHeads.get(2), mask, 1.0 / Math.sqrt(hd));
+        return proj.forward(heads.transpose(0, 2, 1, 3).reshape(b, n, d));
     }
 }

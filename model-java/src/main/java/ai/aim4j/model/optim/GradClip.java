@@ -1,12 +1,18 @@
 package ai.aim4j.model.optim;
 
+import ai.aim4j.model.aten.Aten;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import java.util.Collection;
+import java.util.List;
 
 /**
  * Global-norm gradient clipping as {@code torch.nn.utils.clip_grad_norm_}: the norm of the per-tensor
- * L2 norms, {@code coef = min(1, maxNorm / (norm + 1e-6))}, every gradient scaled by it in place.
+ * L2 norms, {@code coef = min(1, maxNorm / (norm + 1e-6))}, every gradient scaled by it in place (in
+ * one call, as torch's {@code _foreach_mul_}).
  */
 public final class GradClip {
     private GradClip() {}
@@ -21,24 +27,21 @@ public final class GradClip {
         }
     }
 
+    /** As torch: the vector norm of the stacked per-tensor norms. */
     private static NDArray totalNorm(Collection<NDArray> grads) {
-        NDArray sumSquares = null;
-        for (NDArray g : grads) {
-            NDArray n = g.norm();
-            NDArray sq = n.square();
-            n.close();
-            if (sumSquares == null) {
-                sumSquares = sq;
-            } else {
-                NDArray next = sumSquares.add(sq);
-                sumSquares.close();
-                sq.close();
-                sumSquares = next;
+        try (NDManager scope = NDManager.newBaseManager()) {
+            NDList norms = new NDList(grads.size());
+            for (NDArray g : grads) {
+                NDArray n = g.norm();
+                n.attach(scope);
+                norms.add(n);
             }
+            NDArray stacked = NDArrays.stack(norms);
+            stacked.attach(scope);
+            NDArray total = stacked.norm();
+            total.attach(grads.iterator().next().getManager());
+            return total;
         }
-        NDArray total = sumSquares.sqrt();
-        sumSquares.close();
-        return total;
     }
 
     /** Clips in place; {@code maxNorm <= 0} only measures. */
@@ -55,9 +58,7 @@ public final class GradClip {
         // torch: clamp(max_norm / (total + 1e-6), max=1), computed in the gradients' precision; Java float
         // arithmetic is the same IEEE single precision.
         double coef = single ? Math.min(1f, (float) maxNorm / ((float) total + 1e-6f)) : Math.min(1.0, maxNorm / (total + 1e-6));
-        for (NDArray g : grads) {
-            InPlace.scale(g, coef);
-        }
+        Aten.scaleInPlace(List.copyOf(grads), coef);
         return new Result(total, coef);
     }
 }
