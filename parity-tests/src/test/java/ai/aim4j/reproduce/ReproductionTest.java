@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
@@ -176,7 +177,7 @@ class ReproductionTest {
         // Every percentage in the rationale is one of this run's results (the random trunk's and the pixels' means).
         double random = (result("baseline-random-s0").get("test_top1").asDouble() + result("baseline-random-s1").get("test_top1").asDouble()) / 2;
         double pixels = (result("baseline-pixels-s0").get("test_top1").asDouble() + result("baseline-pixels-s1").get("test_top1").asDouble()) / 2;
-        List<String> percents = java.util.regex.Pattern.compile("\\d+\\.\\d+%").matcher(why).results().map(r -> r.group()).toList();
+        List<String> percents = Pattern.compile("\\d+\\.\\d+%").matcher(why).results().map(r -> r.group()).toList();
         double mean = probesMean();
         assertEquals(List.of(Report.pct(random), Report.pct(pixels), Report.pct(mean)), percents, why);
     }
