@@ -1,9 +1,11 @@
 package ai.aim4j.cli;
 
 import ai.aim4j.arrow.source.FashionMnist;
+import ai.aim4j.files.FileTrees;
 import ai.aim4j.parity.ParityCheck;
 import ai.aim4j.parity.ParityRow;
 import ai.aim4j.reproduce.Report;
+import ai.aim4j.reproduce.Reproduction;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,6 +38,11 @@ final class DemoCommand implements Callable<Integer> {
         Path dir = (out != null ? out : Path.of("runs", "demo-" + dataset)).toAbsolutePath();
         System.out.println("2. Quick reproduction of AIM's findings on " + (dataset.equals("fmnist") ? "Fashion-MNIST (" + fmnistDir + ")"
                 : "the built-in synthetic dataset (no Fashion-MNIST in " + fmnistDir + ")") + ", writing to " + dir);
+        if (out == null && Reproduction.holdsOlderPlan(dir)) {
+            // The default folder is the demo's own: results of an earlier plan format are started over, not refused.
+            System.out.println("   (its results there are of an older plan format: starting over)");
+            FileTrees.delete(dir);
+        }
         System.out.flush();
         Report.Outcome outcome = ReproduceCommand.run(dataset, true, null, null, null, null, dir, fmnistDir);
         System.out.print(outcome.summary());

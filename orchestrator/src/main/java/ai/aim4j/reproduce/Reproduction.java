@@ -125,6 +125,12 @@ public final class Reproduction {
                 r -> outcome(run.width(), null, run.seed(), run.params(), last.valLoss(), r));
     }
 
+    /** Whether {@code dir} holds a reproduction of the plan format before seeds and data sizes (whose results are not read). */
+    public static boolean holdsOlderPlan(Path dir) throws IOException {
+        Path file = dir.resolve("plan.json");
+        return Files.exists(file) && !JSON.readTree(file.toFile()).has("seeds");
+    }
+
     /** Stores the plan, or checks that the stored one is the same: a folder holds one experiment. */
     private void fixPlan() throws IOException {
         Path file = dir.resolve("plan.json");
@@ -132,7 +138,7 @@ public final class Reproduction {
         JsonNode want = JSON.readTree(plan.toJson().toString());
         if (Files.exists(file)) {
             JsonNode have = JSON.readTree(file.toFile());
-            if (!have.has("seeds")) {
+            if (holdsOlderPlan(dir)) {
                 throw new IllegalArgumentException(dir + " holds a reproduction of an older plan format (one seed, no data sizes),"
                         + " whose results this aim4j does not read: choose another --out, or delete that folder to start over");
             }
