@@ -4,12 +4,11 @@ import ai.aim4j.model.config.AimConfig;
 import ai.aim4j.run.ModelSpecs;
 import java.io.IOException;
 import java.net.URISyntaxException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Where the tests find the parity fixtures: the copies shipped in this module's test resources, and,
- * when the shared reference folder exists beside the repository, its larger cases too.
+ * Where the tests find the parity fixtures: the small cases shipped in this module's test resources,
+ * and the larger ones, kept apart in {@code src/test/resources/fixtures-large}.
  */
 final class Fixtures {
     private Fixtures() {}
@@ -29,15 +28,15 @@ final class Fixtures {
     }
 
     /**
-     * The shared reference folder, from the system property {@code aim4j.shared.parity} (set by the
-     * build to {@code ../shared/parity} of the repository); null when it is not there.
+     * The larger cases (vit224: the real models' 224 px / 14 px geometry, forward and pre-training),
+     * shipped in {@code src/test/resources/fixtures-large} with their safetensors weights only, apart
+     * from the small cases that {@code parity check} and the demo run.
      */
-    static Path shared() {
-        String p = System.getProperty("aim4j.shared.parity");
-        if (p == null || p.isBlank()) {
-            return null;
+    static Path large(String name) {
+        try {
+            return Path.of(Fixtures.class.getResource("/fixtures-large/" + name + "/config.json").toURI()).getParent();
+        } catch (URISyntaxException | NullPointerException e) {
+            throw new IllegalStateException("test fixture " + name + " is missing from the test resources", e);
         }
-        Path dir = Path.of(p);
-        return Files.isDirectory(dir) ? dir : null;
     }
 }

@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,10 +30,8 @@ class PretrainParityTest {
     }
 
     @Test
-    void pretrainVit224MatchesMlL3mWhenTheSharedFolderIsPresent() throws IOException {
-        Path shared = Fixtures.shared();
-        Assumptions.assumeTrue(shared != null, "the shared parity folder is not present beside the repository");
-        assertAllPass(shared.resolve("pretrain-vit224"), 113);
+    void pretrainVit224MatchesMlL3m() throws IOException {
+        assertAllPass(Fixtures.large("pretrain-vit224"), 113);
     }
 
     @Test
