@@ -151,9 +151,12 @@ def _torch(task: str, cfg: AimConfig | PretrainConfig, modes: list[str], batch: 
 
 
 def _torch_mm(dtype: Any, size: int = 2048, iters: int = 5) -> float:
-    """Median GFLOP/s of a (size, size) x (size, size) ``torch.mm`` in ``dtype``."""
+    """Median GFLOP/s of a (size, size) x (size, size) ``torch.mm`` in ``dtype``; at 512 where a 256 product
+    is slow (bf16 without bf16 units runs at about 1 GFLOP/s, so 2048^3 would take 20 s a product)."""
     import torch
 
+    if size > 512 and _torch_mm(dtype, 256, 1) < 20:
+        size = 512
     a = torch.randn(size, size).to(dtype)
     b = torch.randn(size, size).to(dtype)
     t = _time(lambda i: torch.mm(a, b), 2, iters)

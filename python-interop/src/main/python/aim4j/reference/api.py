@@ -12,7 +12,9 @@ from .config import AimConfig, PretrainConfig, config_from_json
 from .weights import is_l3m, read_state_dict, to_ml_aim_names
 
 BACKENDS = ("jax", "torch")
-DTYPES = ("float32", "float64")
+DTYPES = ("float32", "float64", "bfloat16")
+# "bfloat16" is mixed precision: the float32 model run under torch.autocast (bf16 products), a PyTorch notion.
+AUTOCAST = "bfloat16"
 
 
 def forward(backend: str, config: dict[str, Any], weights_path: str, images: np.ndarray,
@@ -46,6 +48,9 @@ def pretrain_step(backend: str, config: dict[str, Any], weights_path: str, image
     gradients; and ``step/<name>``, each trainable parameter after one AdamW step at ``lr`` (betas
     0.9/0.95, eps 1e-8, weight decay 0.05 except biases, norms and position tables) from a fresh state.
 
+    ``dtype`` ``bfloat16`` (torch only) is the float32 model under ``torch.autocast("cpu", torch.bfloat16)``
+    with attention by ``scaled_dot_product_attention``, the way mixed-precision training runs it.
+
     ``grads`` (ml-l3m names), when given, replaces the model's own gradients in the step only: a
     first AdamW step is about ``-lr * sign(g)``, so elements with ``|g|`` near eps follow rounding
     noise in ``g``, and an optimizer is compared with a reference from the same gradients.
@@ -65,6 +70,8 @@ def _check_choices(backend: str, dtype: str) -> None:
         raise ValueError(f"unknown backend {backend!r}; expected one of {', '.join(BACKENDS)}")
     if dtype not in DTYPES:
         raise ValueError(f"unknown dtype {dtype!r}; expected one of {', '.join(DTYPES)}")
+    if dtype == AUTOCAST and backend != "torch":
+        raise ValueError(f"{AUTOCAST} runs the float32 model under torch.autocast: the torch backend's, not {backend}'s")
 
 
 def _backend(backend: str) -> ModuleType:
@@ -85,8 +92,13 @@ def _inputs(cfg: AimConfig, images: np.ndarray, prefix_mask: np.ndarray | None, 
     if prefix_mask is None:
         if mask_required:
             raise ValueError("a prefix mask (B, N) is required")
-        return np.array(images, dtype=dtype), None
+        return np.array(images, dtype=_array_type(dtype)), None
     mask = np.asarray(prefix_mask)
     if mask.shape != (images.shape[0], cfg.num_patches) or mask.dtype != np.bool_:
         raise ValueError(f"prefix_mask is {mask.dtype} {list(mask.shape)}, expected bool [{images.shape[0]}, {cfg.num_patches}]")
-    return np.array(images, dtype=dtype), mask
+    return np.array(images, dtype=_array_type(dtype)), mask
+
+
+def _array_type(dtype: str) -> str:
+    """The inputs' NumPy type: mixed precision takes float32 inputs."""
+    return "float32" if dtype == AUTOCAST else dtype

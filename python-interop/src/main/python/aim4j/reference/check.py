@@ -21,7 +21,7 @@ from typing import Iterator
 
 import numpy as np
 
-from .api import BACKENDS, DTYPES, forward, pretrain_step
+from .api import BACKENDS, forward, pretrain_step
 from .recipe import attention_allowed
 from .tolerance import Row, Tolerance, compare
 from .weights import flatten_tree, unflatten_tree
@@ -31,6 +31,9 @@ WEIGHT_FILES = ("weights.safetensors", "weights.pth", FLAX_FILE, "weights_flax.n
 #: The label of the Flax weights rewritten in ml-aim's converter layout (see ``converter_layout``).
 CONVERTER_FILE = "converter_flax.msgpack"
 PRETRAIN_OUTPUTS = ("trunk_tokens", "head_preds", "targets_normalized", "per_position_loss", "loss")
+
+#: The fixtures hold float32 and float64 results (mixed precision is compared live, against torch.autocast).
+FIXTURE_DTYPES = ("float32", "float64")
 
 
 def check_case(folder: Path, backend: str, dtypes: list[str]) -> list[Row]:
@@ -175,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m aim4j.reference.check", description=__doc__.split("\n\n")[0])
     parser.add_argument("folders", nargs="+", type=Path, help="parity fixture folders")
     parser.add_argument("--backend", choices=BACKENDS, required=True)
-    parser.add_argument("--dtype", nargs="+", choices=DTYPES, default=list(DTYPES))
+    parser.add_argument("--dtype", nargs="+", choices=FIXTURE_DTYPES, default=list(FIXTURE_DTYPES))
     args = parser.parse_args(argv)
     all_ok = True
     for folder in args.folders:

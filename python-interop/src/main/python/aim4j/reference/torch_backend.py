@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import torch
 
 from . import recipe
 from .config import AimConfig, PretrainConfig
-from .torch_models import AimModel, AimPretrainModel
+from .torch_models import AimModel, AimPretrainModel, use_sdpa
 from .weights import StateDict, check_shapes
 
-_DTYPES = {"float32": torch.float32, "float64": torch.float64}
+_DTYPES = {"float32": torch.float32, "float64": torch.float64, "bfloat16": torch.float32}
+
+
+def _precision(model: torch.nn.Module, dtype: str) -> contextlib.AbstractContextManager:
+    """The scope a precision runs in: bf16 autocast (with fused attention, as mixed-precision training runs) or none."""
+    if dtype != "bfloat16":
+        return contextlib.nullcontext()
+    use_sdpa(model)
+    return torch.autocast("cpu", dtype=torch.bfloat16)
 
 
 def forward(cfg: AimConfig, state: StateDict, source: str, images: np.ndarray, prefix_mask: np.ndarray | None,
@@ -18,7 +28,7 @@ def forward(cfg: AimConfig, state: StateDict, source: str, images: np.ndarray, p
     """The forward fixtures' tensors, plus ``prefix/...`` trunk outputs when a prefix mask is given."""
     model = _load(AimModel(cfg, with_head=any(k.startswith("head.") for k in state)), state, source, dtype)
     x = torch.from_numpy(images).to(_DTYPES[dtype])
-    with torch.no_grad():
+    with torch.no_grad(), _precision(model, dtype):
         out = _numpy(model(x, None))
         if prefix_mask is not None:
             allowed = torch.from_numpy(recipe.attention_allowed(prefix_mask))
@@ -33,7 +43,8 @@ def pretrain_step(cfg: PretrainConfig, state: StateDict, source: str, images: np
     """Forward, loss, backward, gradient norm and clipping (``clip_grad_norm_``'s rule), one AdamW step."""
     model = _load(AimPretrainModel(cfg), state, source, dtype)
     allowed = torch.from_numpy(recipe.attention_allowed(prefix_mask))
-    out = model(torch.from_numpy(images).to(_DTYPES[dtype]), torch.from_numpy(prefix_mask), allowed)
+    with _precision(model, dtype):
+        out = model(torch.from_numpy(images).to(_DTYPES[dtype]), torch.from_numpy(prefix_mask), allowed)
     out["loss"].backward()
     trainable = {n: p for n, p in model.named_parameters() if p.requires_grad}
     result = _numpy({k: v.detach() for k, v in out.items()})
@@ -68,4 +79,5 @@ def _load(model: torch.nn.Module, state: StateDict, source: str, dtype: str) -> 
 
 
 def _numpy(tensors: dict[str, torch.Tensor]) -> dict[str, np.ndarray]:
-    return {k: v.numpy().copy() for k, v in tensors.items()}
+    # Under autocast some outputs are bf16, which NumPy lacks: they travel as float32 (exactly).
+    return {k: v.float().numpy().copy() if v.dtype == torch.bfloat16 else v.numpy().copy() for k, v in tensors.items()}

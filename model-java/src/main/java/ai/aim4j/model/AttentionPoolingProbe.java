@@ -1,6 +1,8 @@
 package ai.aim4j.model;
 
+import ai.aim4j.model.aten.Aten;
 import ai.aim4j.model.config.AimConfig;
+import ai.aim4j.model.nn.Autocast;
 import ai.aim4j.model.nn.Init;
 import ai.aim4j.model.nn.Kind;
 import ai.aim4j.model.nn.Layer;
@@ -79,8 +81,10 @@ public final class AttentionPoolingProbe extends Layer {
         NDArray keys = k.forward(x).reshape(b, n, heads, hd).transpose(0, 2, 1, 3);
         NDArray values = v.forward(x).reshape(b, n, heads, hd).transpose(0, 2, 1, 3);
         // Scores as (B, H, N, Q) so the activation is the left operand (its manager owns the result).
-        NDArray attn = keys.mul(Scalars.of(keys, 1.0 / Math.sqrt(hd))).matMul(q).softmax(2).transpose(0, 1, 3, 2); // (B, H, Q, N)
-        NDArray pooled = attn.matMul(values).transpose(0, 2, 1, 3).reshape(b, queries, d).mean(new int[] {1});
+        // Both products are autocast's; the softmax runs in the scores' type, as under torch.autocast.
+        NDArray scores = keys.mul(Scalars.of(keys, 1.0 / Math.sqrt(hd))).matMul(Autocast.operand(q, scope));
+        NDArray attn = Aten.softmax(scores, 2).transpose(0, 1, 3, 2); // (B, H, Q, N)
+        NDArray pooled = Autocast.operand(attn, scope).matMul(values).transpose(0, 2, 1, 3).reshape(b, queries, d).mean(new int[] {1});
         return linear.forward(pooled);
     }
 

@@ -4,6 +4,7 @@ import ai.aim4j.dist.BucketedSum;
 import ai.aim4j.dist.Collectives;
 import ai.aim4j.files.AtomicFiles;
 import ai.aim4j.model.AimPretraining;
+import ai.aim4j.run.Precision;
 import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -70,7 +71,7 @@ public final class AllReduceBench {
         List<Share> shares = new ArrayList<>();
         for (TrainBench.Geometry g : TrainBench.defaults()) {
             int batch = Math.max(1, g.batch() / comm.world());
-            TrainBench.StepTimes t = TrainBench.stepSeconds(g.config(), batch, 2, steps, comm);
+            TrainBench.StepTimes t = TrainBench.stepSeconds(g.config(), batch, 2, steps, comm, Precision.FP32);
             shares.add(new Share(g.name(), batch, 4 * trainableParameters(g), t.step()[0], t.commS()));
         }
         if (comm.isLead()) {

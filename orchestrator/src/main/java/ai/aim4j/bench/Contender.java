@@ -1,5 +1,7 @@
 package ai.aim4j.bench;
 
+import ai.aim4j.run.Precision;
+
 /**
  * One implementation in a side-by-side benchmark: the seconds of its steps (or forward passes) as
  * median, min and max, and of its first call (compilation included), or why it did not run.

@@ -1,5 +1,6 @@
 package ai.aim4j.bench;
 
+import ai.aim4j.run.Precision;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

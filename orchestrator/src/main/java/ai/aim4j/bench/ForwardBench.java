@@ -3,8 +3,10 @@ package ai.aim4j.bench;
 import ai.aim4j.interop.worker.PythonEnvironment;
 import ai.aim4j.model.Aim;
 import ai.aim4j.model.config.AimConfig;
+import ai.aim4j.model.nn.Autocast;
 import ai.aim4j.model.nn.Initializer;
 import ai.aim4j.model.tensor.NamedTensors;
+import ai.aim4j.run.Precision;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -40,8 +42,8 @@ public final class ForwardBench {
      * @param peak the theoretical peak, or null where it is unknown
      * @param log progress lines
      */
-    public static SideBySide run(AimConfig config, int batch, int warmup, int iters, PythonEnvironment python, List<String> peers,
-                                 CpuPeak peak, PrintStream log) throws IOException, InterruptedException {
+    public static SideBySide run(AimConfig config, int batch, int warmup, int iters, List<Precision> precisions, PythonEnvironment python,
+                                 List<String> peers, CpuPeak peak, PrintStream log) throws IOException, InterruptedException {
         log.printf("measuring the fp32 matmul rate...%n");
         long tokens = (long) batch * config.numPatches();
         double matmul = Math.max(Math.max(MatmulRate.gflops(2048, 2048, 2048, 2, 7), MatmulRate.gflops(4096, 4096, 4096, 1, 3)),
@@ -49,8 +51,15 @@ public final class ForwardBench {
                         MatmulRate.gflops(tokens, config.mlpHidden(), config.dim(), 2, 7)));
         List<SideBySide.Rate> rates = new ArrayList<>();
         rates.add(new SideBySide.Rate(Precision.FP32, matmul, MatmulRate.engine() + ", best of 2048^3, 4096^3 and the MLP's shapes"));
+        if (precisions.contains(Precision.BF16)) {
+            // The model's own shapes only: without bf16 units a 2048^3 bf16 product takes tens of seconds.
+            rates.add(new SideBySide.Rate(Precision.BF16, MatmulRate.gflops(tokens, config.dim(), config.mlpHidden(), 2, 7, Precision.BF16),
+                    MatmulRate.engine() + ", the MLP's first product"));
+        }
         List<Contender> contenders = new ArrayList<>();
-        contenders.add(Timing.contender(SideBySide.AIM4J, Precision.FP32, seconds(config, batch, warmup, iters, log)));
+        for (Precision p : precisions) {
+            contenders.add(Timing.contender(SideBySide.AIM4J, p, seconds(config, batch, warmup, iters, p, log)));
+        }
         if (python != null && !peers.isEmpty()) {
             log.printf("timing the peers...%n");
             PythonPeers.Report r = PythonPeers.run(python, "forward", config.toJson(), batch, warmup, iters,
@@ -61,7 +70,7 @@ public final class ForwardBench {
         return new SideBySide(batch, AimFlops.forwardPerImage(config), rates, peak, contenders);
     }
 
-    private static double[] seconds(AimConfig config, int batch, int warmup, int iters, PrintStream log) {
+    private static double[] seconds(AimConfig config, int batch, int warmup, int iters, Precision precision, PrintStream log) {
         log.printf("initializing %s in memory...%n", config.name());
         NamedTensors weights = NamedTensors.inMemory(Initializer.materialize(new Aim(config, true), 0));
         try (Aim aim = Aim.load(config, weights, DataType.FLOAT32, config.name())) {
@@ -74,9 +83,9 @@ public final class ForwardBench {
                 pixels.putFloat((float) rng.nextDouble(-2, 2));
             }
             pixels.flip();
-            log.printf("timing %d + %d forward passes...%n", warmup, iters);
+            log.printf("timing %d + %d forward passes in %s...%n", warmup, iters, precision);
             return Timing.median(warmup, iters, () -> {
-                try (NDManager scope = NDManager.newBaseManager()) {
+                try (NDManager scope = NDManager.newBaseManager(); Autocast ignored = precision.scope()) {
                     NDArray images = scope.create(pixels, new Shape(batch, c, h, w), DataType.FLOAT32);
                     NDList blocks = aim.extractFeatures(images, -1, null);
                     aim.postTrunkNorm(blocks.getLast());

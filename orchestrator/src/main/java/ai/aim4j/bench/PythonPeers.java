@@ -2,6 +2,7 @@ package ai.aim4j.bench;
 
 import ai.aim4j.files.FileTrees;
 import ai.aim4j.interop.worker.PythonEnvironment;
+import ai.aim4j.run.Precision;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;

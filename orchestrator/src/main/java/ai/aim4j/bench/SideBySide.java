@@ -1,5 +1,6 @@
 package ai.aim4j.bench;
 
+import ai.aim4j.run.Precision;
 import java.io.PrintStream;
 import java.util.Comparator;
 import java.util.List;
@@ -8,8 +9,8 @@ import java.util.Optional;
 /**
  * The table of a side-by-side benchmark: per precision, aim4j and its peers in images/s, achieved
  * GFLOP/s, the share of the measured matmul rate and of the theoretical peak of that precision, and
- * aim4j's ratio to the best peer of the precision. A precision without an aim4j row says so, which
- * is where a bf16 aim4j row goes once aim4j has one.
+ * aim4j's ratio to the best peer of the precision. A precision without an aim4j row (not asked for
+ * with {@code --dtype}) says so.
  *
  * @param batch images per step
  * @param flopsPerImage matmul FLOPs of one image's step (or forward pass), as {@link AimFlops} counts them

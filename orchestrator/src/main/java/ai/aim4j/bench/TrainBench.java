@@ -8,6 +8,7 @@ import ai.aim4j.model.config.AimConfig;
 import ai.aim4j.model.config.PretrainConfig;
 import ai.aim4j.model.optim.AdamW;
 import ai.aim4j.model.optim.DecayGroups;
+import ai.aim4j.run.Precision;
 import ai.aim4j.train.TrainStep;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -57,16 +58,23 @@ public final class TrainBench {
      *
      * @param peak the theoretical peak, or null where it is unknown
      */
-    public static SideBySide run(PretrainConfig c, int batch, int warmup, int steps, PythonEnvironment python, List<String> peers,
-                                 CpuPeak peak) throws IOException, InterruptedException {
+    public static SideBySide run(PretrainConfig c, int batch, int warmup, int steps, List<Precision> precisions, PythonEnvironment python,
+                                 List<String> peers, CpuPeak peak) throws IOException, InterruptedException {
         long tokens = (long) batch * c.trunk().numPatches();
         double matmul = Math.max(MatmulRate.gflops(2048, 2048, 2048, 2, 5),
                 Math.max(MatmulRate.gflops(tokens, c.trunk().dim(), c.trunk().mlpHidden(), 2, 5),
                         MatmulRate.gflops(tokens, c.trunk().mlpHidden(), c.trunk().dim(), 2, 5)));
         List<Contender> contenders = new ArrayList<>();
-        contenders.add(Timing.contender(SideBySide.AIM4J, Precision.FP32, stepSeconds(c, batch, warmup, steps, SingleProcess.INSTANCE).step()));
+        for (Precision p : precisions) {
+            contenders.add(Timing.contender(SideBySide.AIM4J, p, stepSeconds(c, batch, warmup, steps, SingleProcess.INSTANCE, p).step()));
+        }
         List<SideBySide.Rate> rates = new ArrayList<>();
         rates.add(new SideBySide.Rate(Precision.FP32, matmul, MatmulRate.engine() + ", best of 2048^3 and the MLP's shapes"));
+        if (precisions.contains(Precision.BF16)) {
+            // The model's own shapes only: without bf16 units a 2048^3 bf16 product takes tens of seconds.
+            rates.add(new SideBySide.Rate(Precision.BF16, MatmulRate.gflops(tokens, c.trunk().dim(), c.trunk().mlpHidden(), 2, 5, Precision.BF16),
+                    MatmulRate.engine() + ", the MLP's first product"));
+        }
         if (python != null && !peers.isEmpty()) {
             PythonPeers.Report r = PythonPeers.run(python, "train", c.toJson(), batch, warmup, steps, Runtime.getRuntime().availableProcessors(), peers);
             contenders.addAll(r.contenders());
@@ -90,12 +98,12 @@ public final class TrainBench {
 
     /**
      * The times of the {@link TrainStep} of {@code aim4j pretrain} on random images, {@code batch} per
-     * rank, on every rank of {@code comm}.
+     * rank, on every rank of {@code comm}, in {@code precision}.
      */
-    public static StepTimes stepSeconds(PretrainConfig c, int batch, int warmup, int steps, Collectives comm) {
+    public static StepTimes stepSeconds(PretrainConfig c, int batch, int warmup, int steps, Collectives comm, Precision precision) {
         try (AimPretraining model = AimPretraining.initialize(c, 0, DataType.FLOAT32);
              AdamW opt = new AdamW(model.trainableParameters(), AdamW.Hyper.RECIPE, new DecayGroups(DecayGroups.RECIPE_EXCLUDES));
-             TrainStep trainStep = new TrainStep(model, opt, comm)) {
+             TrainStep trainStep = new TrainStep(model, opt, comm, precision)) {
             var t = c.trunk();
             int n = t.numPatches();
             ByteBuffer pixels = ByteBuffer.allocateDirect(batch * t.channels() * t.imgSize()[0] * t.imgSize()[1] * 4).order(ByteOrder.nativeOrder());

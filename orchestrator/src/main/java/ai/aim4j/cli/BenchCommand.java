@@ -17,6 +17,7 @@ import ai.aim4j.interop.worker.PythonEnvironment;
 import ai.aim4j.model.config.AimConfig;
 import ai.aim4j.model.tensor.NamedTensors;
 import ai.aim4j.run.ModelSpecs;
+import ai.aim4j.run.Precision;
 import ai.aim4j.weights.WeightFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,8 +57,9 @@ final class BenchCommand {
             AimConfig c = model.resolve(null);
             PythonEnvironment python = peers.environment(System.out);
             CpuPeak peak = peers.peak(System.out);
+            List<Precision> precisions = peers.precisions(peak, System.out);
             for (int batch : batches) {
-                SideBySide table = ForwardBench.run(c, batch, warmup, iters, python, peers.modes(), peak, System.err);
+                SideBySide table = ForwardBench.run(c, batch, warmup, iters, precisions, python, peers.modes(), peak, System.err);
                 System.out.println(ForwardBench.describe(c, batch));
                 table.print(System.out);
             }
@@ -128,9 +130,10 @@ final class BenchCommand {
                     : TrainBench.defaults();
             PythonEnvironment python = peers.environment(System.out);
             CpuPeak peak = peers.peak(System.out);
+            List<Precision> precisions = peers.precisions(peak, System.out);
             for (TrainBench.Geometry g : geometries) {
                 int b = batch == null ? g.batch() : batch;
-                SideBySide table = TrainBench.run(g.config(), b, warmup, steps, python, peers.modes(), peak);
+                SideBySide table = TrainBench.run(g.config(), b, warmup, steps, precisions, python, peers.modes(), peak);
                 System.out.println(TrainBench.describe(g.name(), g.config(), b));
                 table.print(System.out);
             }

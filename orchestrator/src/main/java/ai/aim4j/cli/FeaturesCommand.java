@@ -2,6 +2,7 @@ package ai.aim4j.cli;
 
 import ai.aim4j.features.FeatureEngine;
 import ai.aim4j.features.FeatureSettings;
+import ai.aim4j.run.Precision;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -40,8 +41,13 @@ final class FeaturesCommand implements Callable<Integer> {
     @Parameters(arity = "0..*", description = "image files (JPEG, PNG, ...)")
     List<Path> images = new ArrayList<>();
 
+    @Option(names = "--dtype", defaultValue = "fp32", description = "fp32, or bf16: mixed precision (PyTorch autocast's policy);"
+            + " features are written as float32 either way (default: ${DEFAULT-VALUE})")
+    String dtype;
+
     FeatureSettings settings() {
-        return new FeatureSettings(weights, model.spec(), model.probeLayers, model.allowUnexpected, out, batch, pool, data, images);
+        return new FeatureSettings(weights, model.spec(), model.probeLayers, model.allowUnexpected, out, batch, pool, data, images,
+                Precision.of(dtype));
     }
 
     @Override

@@ -86,7 +86,8 @@ final class ParityCommand {
         @Option(names = "--random", description = "this many standard-normal images (the default, with 4)")
         Integer random;
 
-        @Option(names = "--dtype", description = "float32 or float64 (default: both)")
+        @Option(names = "--dtype", description = "float32, float64, or bf16: the float32 model under bf16 mixed precision against"
+                + " PyTorch's torch.autocast (torch backend, aim4j reference) (default: float32 and float64)")
         String dtype;
 
         @Option(names = "--pretrain", description = "the pre-training step instead of the forward pass")
@@ -112,8 +113,12 @@ final class ParityCommand {
             List<DataType> precisions = dtype == null ? List.of(DataType.FLOAT32, DataType.FLOAT64) : switch (dtype) {
                 case "float32" -> List.of(DataType.FLOAT32);
                 case "float64" -> List.of(DataType.FLOAT64);
-                default -> throw new IllegalArgumentException("--dtype must be float32 or float64, not " + dtype);
+                case "bf16" -> List.of(DataType.BFLOAT16);
+                default -> throw new IllegalArgumentException("--dtype must be float32, float64 or bf16, not " + dtype);
             };
+            if (precisions.contains(DataType.BFLOAT16) && !(backend.equals("torch") && reference.equals("aim4j"))) {
+                throw new IllegalArgumentException("--dtype bf16 compares with torch.autocast: it takes --backend torch --reference aim4j");
+            }
             int n = data != null ? batch : random != null ? random : 4;
             if (n < 1) {
                 throw new IllegalArgumentException("the batch needs at least one image");

@@ -1,9 +1,9 @@
 package ai.aim4j.cli;
 
 import ai.aim4j.bench.CpuPeak;
-import ai.aim4j.bench.Precision;
 import ai.aim4j.bench.PythonPeers;
 import ai.aim4j.interop.worker.PythonEnvironment;
+import ai.aim4j.run.Precision;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -20,12 +20,32 @@ final class PeerOptions {
             description = "none, or the peers to run side by side (default: ${DEFAULT-VALUE})")
     String peers;
 
+    @Option(names = "--dtype", split = ",", description = "aim4j's precisions: fp32, bf16 (mixed precision, PyTorch autocast's"
+            + " policy) or both (default: both where the CPU has bf16 units, AMX or AVX512-BF16; else fp32)")
+    List<String> dtypes;
+
     @Option(names = "--fma-units", description = "vector FMA units per core for the theoretical peak; /proc/cpuinfo does not say"
             + " (default: 2, as on server Xeons with AVX-512 and AMD Zen)")
     Integer fmaUnits;
 
     @Option(names = "--clock-ghz", description = "the clock for the theoretical peak (default: measured on a busy core)")
     Double clockGhz;
+
+    /**
+     * The precisions aim4j runs in; an error line naming an unknown one. By default bf16 joins fp32 only
+     * where {@code peak} says the CPU has bf16 units: without them libtorch computes bf16 products at
+     * about 1% of the fp32 rate, and a bf16 row would take minutes to say so.
+     */
+    List<Precision> precisions(CpuPeak peak, PrintStream out) {
+        if (dtypes != null) {
+            return dtypes.stream().map(Precision::of).distinct().toList();
+        }
+        if (peak != null && peak.bf16() != CpuPeak.Bf16.NONE) {
+            return List.of(Precision.FP32, Precision.BF16);
+        }
+        out.println("aim4j bf16: not measured, no bf16 units on this CPU (--dtype fp32,bf16 measures it anyway)");
+        return List.of(Precision.FP32);
+    }
 
     /** The peers asked for; an error line naming an unknown one. */
     List<String> modes() {

@@ -3,6 +3,7 @@ package ai.aim4j.cli;
 import ai.aim4j.probe.ProbeEngine;
 import ai.aim4j.probe.ProbeResult;
 import ai.aim4j.probe.ProbeSettings;
+import ai.aim4j.run.Precision;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -71,6 +72,10 @@ final class ProbeCommand implements Callable<Integer> {
             + " on the next run with the same trunk, data and split (e.g. another grid)")
     boolean cacheFeatures;
 
+    @Option(names = "--dtype", defaultValue = "fp32", description = "fp32, or bf16: mixed precision for the trunk's and the heads'"
+            + " passes (PyTorch autocast's policy; features are kept in float32) (default: ${DEFAULT-VALUE})")
+    String dtype;
+
     ProbeSettings settings() {
         if ((weights == null ? 0 : 1) + (randomTrunk ? 1 : 0) + (pixels ? 1 : 0) != 1) {
             throw new IllegalArgumentException("give one of --weights, --random-trunk (with --model) and --pixels (with --model)");
@@ -78,7 +83,7 @@ final class ProbeCommand implements Callable<Integer> {
         ProbeSettings.Trunk trunk = weights != null ? new ProbeSettings.Trunk.Weights(weights)
                 : randomTrunk ? new ProbeSettings.Trunk.Random() : new ProbeSettings.Trunk.Pixels();
         return new ProbeSettings(trunk, model, data, valData, out, probeLayers, epochs, batch, lrs, wds, holdout, trainLimit, testLimit, seed,
-                augment, cacheFeatures);
+                augment, cacheFeatures, Precision.of(dtype));
     }
 
     @Override

@@ -12,6 +12,7 @@ import ai.aim4j.data.PassPlan;
 import ai.aim4j.dist.Collectives;
 import ai.aim4j.model.Aim;
 import ai.aim4j.model.config.AimConfig;
+import ai.aim4j.model.nn.Autocast;
 import ai.aim4j.model.tensor.HostTensor;
 import ai.aim4j.probe.FeatureCache;
 import ai.aim4j.run.ModelSpecs;
@@ -49,7 +50,8 @@ public final class FeatureEngine {
      * each rank writes its own block's; of a dataset, the lead gathers them and writes the shards.
      */
     public static Written run(FeatureSettings s, Collectives comm, ProgressListener progress) throws IOException {
-        try (Aim aim = ModelSpecs.loadAim(s.weights(), s.model(), s.probeLayers(), s.allowUnexpected())) {
+        // Every trunk pass runs on this thread, so one scope sets their precision.
+        try (Aim aim = ModelSpecs.loadAim(s.weights(), s.model(), s.probeLayers(), s.allowUnexpected()); Autocast ignored = s.precision().scope()) {
             return s.data() != null ? dataset(aim, s, comm) : images(aim, s, comm, comm.isLead() ? progress : ProgressListener.NONE);
         }
     }

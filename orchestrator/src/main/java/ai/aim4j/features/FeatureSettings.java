@@ -1,6 +1,7 @@
 package ai.aim4j.features;
 
 import ai.aim4j.model.config.AimConfig;
+import ai.aim4j.run.Precision;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,9 +20,10 @@ import java.util.stream.Collectors;
  * @param pool            also average over tokens: {@code (D,)} per image instead of {@code (N, D)}
  * @param data            a dataset to featurize whole, or null
  * @param images          image files (when {@code data} is null)
+ * @param precision       the arithmetic of the trunk's passes (the features are written as float32 either way)
  */
 public record FeatureSettings(List<Path> weights, String model, String probeLayers, boolean allowUnexpected, Path out, int batch,
-                              boolean pool, Path data, List<Path> images) {
+                              boolean pool, Path data, List<Path> images, Precision precision) {
     public FeatureSettings {
         weights = List.copyOf(weights);
         images = List.copyOf(images);
@@ -51,6 +53,9 @@ public record FeatureSettings(List<Path> weights, String model, String probeLaye
         }
         if (data != null) {
             args.addAll(List.of("--data", data.toString()));
+        }
+        if (precision != Precision.FP32) {
+            args.addAll(List.of("--dtype", precision.toString()));
         }
         images.forEach(p -> args.add(p.toString()));
         return args;

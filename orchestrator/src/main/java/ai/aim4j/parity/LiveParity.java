@@ -5,6 +5,7 @@ import ai.aim4j.interop.worker.WorkerReply;
 import ai.aim4j.model.Aim;
 import ai.aim4j.model.config.AimConfig;
 import ai.aim4j.model.config.PretrainConfig;
+import ai.aim4j.model.nn.Autocast;
 import ai.aim4j.model.tensor.HostTensor;
 import ai.aim4j.model.tensor.NamedTensors;
 import ai.aim4j.run.ModelSpecs;
@@ -73,7 +74,7 @@ public final class LiveParity {
                 for (DataType precision : r.precisions()) {
                     WorkerReply reply = call(worker, FORWARD_OP, r, config.toJson(), precision, null, inputs);
                     replies.add(reply);
-                    String suffix = suffix(precision);
+                    String suffix = ParityCheck.suffix(precision);
                     reply.tensors().tensors().forEach((k, v) -> {
                         if (k.startsWith("prefix/")) {
                             prefixOutputs.put(k.substring("prefix/".length()) + suffix, v);
@@ -85,8 +86,9 @@ public final class LiveParity {
                 for (DataType precision : r.precisions()) {
                     // The model takes over the file's memory and releases it on close: each precision reads the file anew.
                     try (NamedTensors own = WeightFiles.read(r.weights());
-                         Aim model = Aim.load(config, own, precision, r.weights().toString());
-                         NDManager scope = NDManager.newBaseManager()) {
+                         Aim model = Aim.load(config, own, ParityCheck.weightsType(precision), r.weights().toString());
+                         NDManager scope = NDManager.newBaseManager();
+                         Autocast ignored = ParityCheck.scope(precision)) {
                         ParityCheck.compare(r.label(), precision, ParityCheck.outputs(model, scope, inputs, true), outputs, prefixOutputs,
                                 "forward", "prefix-causal", rows);
                     }
@@ -113,7 +115,7 @@ public final class LiveParity {
                 for (DataType precision : r.precisions()) {
                     WorkerReply reply = call(worker, PRETRAIN_OP, r, config.toJson(), precision, 1.0, inputs);
                     replies.add(reply);
-                    String suffix = suffix(precision);
+                    String suffix = ParityCheck.suffix(precision);
                     Map<String, HostTensor> outputs = new HashMap<>();
                     Map<String, HostTensor> grads = new HashMap<>();
                     Map<String, HostTensor> after = new HashMap<>();
@@ -165,7 +167,11 @@ public final class LiveParity {
         args.put("reference", r.reference());
         args.put("config", config);
         args.put("weights", r.weights().toAbsolutePath().toString());
-        args.put("dtype", precision == DataType.FLOAT64 ? "float64" : "float32");
+        args.put("dtype", switch (precision) {
+            case FLOAT64 -> "float64";
+            case BFLOAT16 -> "bfloat16";
+            default -> "float32";
+        });
         if (op.equals(PRETRAIN_OP)) {
             args.put("clip", clip);
         }
@@ -190,7 +196,4 @@ public final class LiveParity {
         }
     }
 
-    private static String suffix(DataType precision) {
-        return precision == DataType.FLOAT64 ? "_f64" : "";
-    }
 }

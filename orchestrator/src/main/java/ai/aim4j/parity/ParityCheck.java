@@ -1,7 +1,9 @@
 package ai.aim4j.parity;
 
 import ai.aim4j.model.Aim;
+import ai.aim4j.model.aten.Aten;
 import ai.aim4j.model.config.AimConfig;
+import ai.aim4j.model.nn.Autocast;
 import ai.aim4j.model.tensor.HostTensor;
 import ai.aim4j.model.tensor.NamedTensors;
 import ai.aim4j.run.ModelSpecs;
@@ -86,18 +88,18 @@ public final class ParityCheck {
 
     private static void compute(Aim model, NDManager scope, Map<String, HostTensor> inputs, Map<String, HostTensor> got) {
         NDArray images = inputs.get("images").toNDArray(scope);
-        got.put("patchifier_tokens", HostTensor.fromNDArray(model.patchifierTokens(images)));
-        got.put("patch_tokens", HostTensor.fromNDArray(model.patchTokens(images)));
-        got.put("pos_embed", HostTensor.fromNDArray(model.posEmbed()));
+        got.put("patchifier_tokens", host(model.patchifierTokens(images)));
+        got.put("patch_tokens", host(model.patchTokens(images)));
+        got.put("pos_embed", host(model.posEmbed()));
         NDList blocks = model.extractFeatures(images, -1, null);
         for (int i = 0; i < blocks.size(); i++) {
-            got.put("features_block_" + i, HostTensor.fromNDArray(blocks.get(i)));
+            got.put("features_block_" + i, host(blocks.get(i)));
         }
-        got.put("post_trunk_norm", HostTensor.fromNDArray(model.postTrunkNorm(blocks.getLast())));
+        got.put("post_trunk_norm", host(model.postTrunkNorm(blocks.getLast())));
         NDArray probe = model.averageProbeFeatures(blocks);
-        got.put("averaged_probe_features", HostTensor.fromNDArray(probe));
+        got.put("averaged_probe_features", host(probe));
         if (model.hasHead()) {
-            got.put("logits", HostTensor.fromNDArray(model.classify(probe)));
+            got.put("logits", host(model.classify(probe)));
         }
     }
 
@@ -106,34 +108,76 @@ public final class ParityCheck {
         NDArray mask = inputs.get("prefix_mask").toNDArray(scope);
         NDList blocks = model.extractFeatures(images, -1, mask);
         for (int i = 0; i < blocks.size(); i++) {
-            got.put("prefix/features_block_" + i, HostTensor.fromNDArray(blocks.get(i)));
+            got.put("prefix/features_block_" + i, host(blocks.get(i)));
         }
-        got.put("prefix/post_trunk_norm", HostTensor.fromNDArray(model.postTrunkNorm(blocks.getLast())));
+        got.put("prefix/post_trunk_norm", host(model.postTrunkNorm(blocks.getLast())));
     }
 
     /**
      * Rows comparing {@code got} with the references: a float32 model with both the float32 key and its
-     * {@code _f64} twin, a float64 model with the {@code _f64} key only. The rows name the outputs
-     * {@code source:key} with the source {@code plain} or {@code prefixed} (prefix-causal masking).
+     * {@code _f64} twin, a float64 model with the {@code _f64} key only, a bf16 mixed-precision run with
+     * the {@code _bf16} key only. The rows name the outputs {@code source:key} with the source
+     * {@code plain} or {@code prefixed} (prefix-causal masking).
      */
     static void compare(String weights, DataType precision, Map<String, HostTensor> got, Map<String, HostTensor> outputs,
                         Map<String, HostTensor> prefixOutputs, String plain, String prefixed, List<ParityRow> rows) {
-        boolean f64 = precision == DataType.FLOAT64;
-        Tolerance tol = f64 ? Tolerance.FLOAT64 : Tolerance.FLOAT32;
+        Tolerance tol = switch (precision) {
+            case FLOAT64 -> Tolerance.FLOAT64;
+            case BFLOAT16 -> Tolerance.BF16;
+            default -> Tolerance.FLOAT32;
+        };
         for (var e : got.entrySet()) {
             boolean prefix = e.getKey().startsWith("prefix/");
             String key = prefix ? e.getKey().substring("prefix/".length()) : e.getKey();
             Map<String, HostTensor> refs = prefix ? prefixOutputs : outputs;
             String file = prefix ? prefixed : plain;
-            List<String> refKeys = f64 ? List.of(key + "_f64") : List.of(key, key + "_f64");
+            List<String> refKeys = precision == DataType.FLOAT32 ? List.of(key, key + "_f64") : List.of(key + suffix(precision));
             for (String refKey : refKeys) {
                 HostTensor ref = refs.get(refKey);
                 if (ref == null) {
                     continue;
                 }
-                rows.add(row(weights, f64 ? "float64" : "float32", file + ":" + key, refKey, e.getValue(), ref, tol));
+                rows.add(row(weights, label(precision), file + ":" + key, refKey, e.getValue(), ref, tol));
             }
         }
+    }
+
+    /** A model output as a host tensor; a bf16 one (mixed precision) widened to float32, exactly. */
+    static HostTensor host(NDArray output) {
+        if (Aten.dataType(output) != DataType.BFLOAT16) {
+            return HostTensor.fromNDArray(output);
+        }
+        try (NDArray wide = Aten.toType(output, DataType.FLOAT32)) {
+            return HostTensor.fromNDArray(wide);
+        }
+    }
+
+    /** The key suffix of a precision's references: {@code _f64}, {@code _bf16} (mixed precision) or none (float32). */
+    static String suffix(DataType precision) {
+        return switch (precision) {
+            case FLOAT64 -> "_f64";
+            case BFLOAT16 -> "_bf16";
+            default -> "";
+        };
+    }
+
+    /** A precision as the tables name it; bfloat16 stands for mixed precision, a float32 model with bf16 products. */
+    static String label(DataType precision) {
+        return switch (precision) {
+            case FLOAT64 -> "float64";
+            case BFLOAT16 -> "bf16-mix";
+            default -> "float32";
+        };
+    }
+
+    /** The type a precision's model holds its weights in (mixed precision keeps float32 ones). */
+    static DataType weightsType(DataType precision) {
+        return precision == DataType.BFLOAT16 ? DataType.FLOAT32 : precision;
+    }
+
+    /** The scope a precision's passes run in: bf16 autocast for mixed precision, none otherwise. */
+    static Autocast scope(DataType precision) {
+        return Autocast.to(precision == DataType.BFLOAT16 ? DataType.BFLOAT16 : null);
     }
 
     static ParityRow row(String weights, String precision, String output, String refKey, HostTensor got, HostTensor ref, Tolerance tol) {
@@ -144,16 +188,26 @@ public final class ParityCheck {
         double[] a = got.toDoubles();
         double[] b = ref.toDoubles();
         double maxRef = 0;
-        for (double v : b) {
-            maxRef = Math.max(maxRef, Math.abs(v));
+        double squares = 0;
+        double squaredErrors = 0;
+        for (int i = 0; i < b.length; i++) {
+            maxRef = Math.max(maxRef, Math.abs(b[i]));
+            squares += b[i] * b[i];
+            squaredErrors += (a[i] - b[i]) * (a[i] - b[i]);
+        }
+        double rmsRef = Math.sqrt(squares / Math.max(b.length, 1));
+        if (tol.wholeTensor()) {
+            double rmsErr = Math.sqrt(squaredErrors / Math.max(b.length, 1));
+            // NaN anywhere is a failure, never silently below the bound.
+            return new ParityRow(weights, precision, output, refKey, ref.shapeString(), Double.isNaN(rmsErr) ? Double.POSITIVE_INFINITY : rmsErr,
+                    maxRef, tol.bound(0, maxRef, rmsRef));
         }
         double worstErr = 0;
-        double worstBound = tol.bound(b.length == 0 ? 0 : b[0], maxRef);
+        double worstBound = tol.bound(b.length == 0 ? 0 : b[0], maxRef, rmsRef);
         for (int i = 0; i < a.length; i++) {
             double err = Math.abs(a[i] - b[i]);
-            // NaN anywhere is a failure, never silently below the bound.
             err = Double.isNaN(err) ? Double.POSITIVE_INFINITY : err;
-            double bound = tol.bound(b[i], maxRef);
+            double bound = tol.bound(b[i], maxRef, rmsRef);
             if (err / bound > worstErr / worstBound) {
                 worstErr = err;
                 worstBound = bound;

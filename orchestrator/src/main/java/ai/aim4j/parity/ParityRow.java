@@ -2,11 +2,12 @@ package ai.aim4j.parity;
 
 /**
  * One compared tensor: which weights and precision, which reference, and its worst element: the one
- * whose error is the largest fraction of its bound.
+ * whose error is the largest fraction of its bound (or, under a whole-tensor tolerance, the
+ * root-mean-square error and its bound).
  *
- * @param error     that element's absolute error
+ * @param error     that element's absolute error (or the root-mean-square error)
  * @param maxAbsRef the reference tensor's largest magnitude
- * @param bound     that element's bound
+ * @param bound     that element's bound (or the bound of the root-mean-square error)
  */
 public record ParityRow(String weights, String precision, String output, String reference, String shape,
                         double error, double maxAbsRef, double bound) {

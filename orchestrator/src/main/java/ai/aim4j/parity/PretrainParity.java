@@ -3,6 +3,7 @@ package ai.aim4j.parity;
 import ai.aim4j.model.AimPretraining;
 import ai.aim4j.model.config.PretrainConfig;
 import ai.aim4j.model.naming.L3mNames;
+import ai.aim4j.model.nn.Autocast;
 import ai.aim4j.model.optim.AdamW;
 import ai.aim4j.model.optim.DecayGroups;
 import ai.aim4j.model.optim.GradClip;
@@ -79,28 +80,32 @@ public final class PretrainParity {
                                     Map<String, HostTensor> inputs, Map<String, HostTensor> outputs, Map<String, HostTensor> grads,
                                     String outputsSource, String gradsSource, List<ParityRow> rows) {
         boolean f64 = precision == DataType.FLOAT64;
-        String model = f64 ? "float64" : "float32";
-        String suffix = f64 ? "_f64" : "";
-        try (AimPretraining m = AimPretraining.create(config, internal, precision, WEIGHTS);
+        boolean mixed = precision == DataType.BFLOAT16;
+        String model = ParityCheck.label(precision);
+        String suffix = ParityCheck.suffix(precision);
+        try (AimPretraining m = AimPretraining.create(config, internal, ParityCheck.weightsType(precision), WEIGHTS);
              NDManager scope = NDManager.newBaseManager()) {
             NDArray images = inputs.get("images").toNDArray(scope);
             NDArray mask = inputs.get("prefix_mask").toNDArray(scope);
             Map<String, HostTensor> got = new LinkedHashMap<>();
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                AimPretraining.Forward fw = m.forward(images, mask);
-                got.put("trunk_tokens", HostTensor.fromNDArray(fw.trunkTokens()));
-                got.put("head_preds", HostTensor.fromNDArray(fw.preds()));
-                got.put("targets_normalized", HostTensor.fromNDArray(fw.loss().targets()));
-                got.put("per_position_loss", HostTensor.fromNDArray(fw.loss().perPosition()));
-                got.put("target_mask", HostTensor.fromNDArray(fw.loss().targetMask()));
-                got.put("loss", HostTensor.fromNDArray(fw.loss().loss()));
+                AimPretraining.Forward fw;
+                try (Autocast ignored = ParityCheck.scope(precision)) {
+                    fw = m.forward(images, mask);
+                }
+                got.put("trunk_tokens", ParityCheck.host(fw.trunkTokens()));
+                got.put("head_preds", ParityCheck.host(fw.preds()));
+                got.put("targets_normalized", ParityCheck.host(fw.loss().targets()));
+                got.put("per_position_loss", ParityCheck.host(fw.loss().perPosition()));
+                got.put("target_mask", ParityCheck.host(fw.loss().targetMask()));
+                got.put("loss", ParityCheck.host(fw.loss().loss()));
                 gc.backward(fw.loss().loss());
             }
             for (var e : got.entrySet()) {
                 String refKey = e.getKey().equals("target_mask") ? "target_mask" : e.getKey() + suffix;
                 HostTensor ref = outputs.get(refKey);
                 if (ref != null) {
-                    Tolerance t = f64 ? Tolerance.FLOAT64 : e.getKey().equals("loss") ? Tolerance.LOSS : Tolerance.FLOAT32;
+                    Tolerance t = f64 ? Tolerance.FLOAT64 : mixed ? Tolerance.BF16 : e.getKey().equals("loss") ? Tolerance.LOSS : Tolerance.FLOAT32;
                     rows.add(ParityCheck.row(outputsSource, model, e.getKey(), refKey, e.getValue(), ref, t));
                 }
             }
@@ -114,8 +119,7 @@ public final class PretrainParity {
             for (var e : L3mNames.toL3m(m, ours).entrySet()) {
                 HostTensor ref = grads.get(e.getKey() + suffix);
                 if (ref != null) {
-                    rows.add(ParityCheck.row(gradsSource, model, e.getKey(), e.getKey() + suffix, e.getValue(), ref,
-                            f64 ? Tolerance.FLOAT64 : Tolerance.GRADIENT));
+                    rows.add(ParityCheck.row(gradsSource, model, e.getKey(), e.getKey() + suffix, e.getValue(), ref, gradientTolerance(precision)));
                 }
             }
             // The production clipping measures the norm and computes the coefficient (then scales these gradients, unused after).
@@ -124,13 +128,21 @@ public final class PretrainParity {
             HostTensor normRef = grads.get("grad_norm" + suffix);
             if (normRef != null) {
                 rows.add(ParityCheck.row(gradsSource, model, "grad_norm", "grad_norm" + suffix, HostTensor.scalar(clip.norm()), normRef,
-                        f64 ? Tolerance.FLOAT64 : Tolerance.GRADIENT));
+                        gradientTolerance(precision)));
             }
-            if (!f64) {
+            if (precision == DataType.FLOAT32) {
                 rows.add(ParityCheck.row(gradsSource, model, "clip_coef", "clip_coef", HostTensor.scalar(clip.coef()), grads.get("clip_coef"),
                         Tolerance.GRADIENT));
             }
         }
+    }
+
+    private static Tolerance gradientTolerance(DataType precision) {
+        return switch (precision) {
+            case FLOAT64 -> Tolerance.FLOAT64;
+            case BFLOAT16 -> Tolerance.BF16;
+            default -> Tolerance.GRADIENT;
+        };
     }
 
     /**
@@ -199,6 +211,6 @@ public final class PretrainParity {
             maxRef = Math.max(maxRef, Math.abs(lr.get(i).asDouble()));
         }
         rows.add(new ParityRow("schedule.json", "double", "lr[0.." + total + "]", "lr", "[" + (total + 1) + "]", maxErr, maxRef,
-                Tolerance.SCHEDULE.bound(0, maxRef)));
+                Tolerance.SCHEDULE.bound(0, maxRef, 0)));
     }
 }

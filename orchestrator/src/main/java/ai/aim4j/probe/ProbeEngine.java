@@ -11,6 +11,7 @@ import ai.aim4j.dist.LeadDecision;
 import ai.aim4j.files.AtomicFiles;
 import ai.aim4j.model.Aim;
 import ai.aim4j.model.config.AimConfig;
+import ai.aim4j.model.nn.Autocast;
 import ai.aim4j.model.nn.Initializer;
 import ai.aim4j.model.probe.ProbeHead;
 import ai.aim4j.model.probe.SoftmaxRegression;
@@ -62,7 +63,8 @@ public final class ProbeEngine {
             log = new PrintStream(OutputStream.nullOutputStream());
         }
         NamedTensors weights = s.trunk() instanceof ProbeSettings.Trunk.Weights w ? WeightFiles.read(w.file()) : null;
-        try (ShardSet train = ShardSet.open(s.data()); ShardSet test = ShardSet.open(s.valData())) {
+        // Every pass of the trunk and the heads runs on this thread, so one scope sets their precision.
+        try (ShardSet train = ShardSet.open(s.data()); ShardSet test = ShardSet.open(s.valData()); Autocast ignored = s.precision().scope()) {
             AimConfig config = ModelSpecs.trunk(s.model(), weights).withNumClasses(Math.max(2, train.info().classNames().size()));
             if (s.probeLayers() != null) {
                 config = config.withProbeLayers(config.resolveProbeLayers(s.probeLayers()));

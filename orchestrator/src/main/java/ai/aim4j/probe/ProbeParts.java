@@ -59,6 +59,7 @@ final class ProbeParts {
         key.put("holdout", s.holdout());
         key.put("train_limit", s.trainLimit());
         key.put("test_limit", s.testLimit());
+        key.put("precision", s.precision().toString());
         return key;
     }
 

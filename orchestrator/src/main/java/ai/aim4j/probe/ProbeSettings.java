@@ -1,6 +1,7 @@
 package ai.aim4j.probe;
 
 import ai.aim4j.model.Trunk;
+import ai.aim4j.run.Precision;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,10 +26,11 @@ import java.util.stream.Collectors;
  * @param seed          seed of the random trunk, the heads and the data order
  * @param augment       {@code none} (features cached once), {@code rrc} or {@code rrc+jitter}
  * @param cacheFeatures store the trunk's features as Arrow shards and reuse them
+ * @param precision     the arithmetic of the trunk's and the heads' passes
  */
 public record ProbeSettings(Trunk trunk, String model, Path data, Path valData, Path out, String probeLayers, int epochs, int batch,
                             List<Double> lrs, List<Double> wds, double holdout, long trainLimit, long testLimit, long seed, String augment,
-                            boolean cacheFeatures) {
+                            boolean cacheFeatures, Precision precision) {
     /** Images per step unless told otherwise. */
     public static final int BATCH = 256;
     /** The weight decay unless a grid is given. */
@@ -106,6 +108,9 @@ public record ProbeSettings(Trunk trunk, String model, Path data, Path valData, 
         }
         if (cacheFeatures) {
             args.add("--cache-features");
+        }
+        if (precision != Precision.FP32) {
+            args.addAll(List.of("--dtype", precision.toString()));
         }
         return args;
     }

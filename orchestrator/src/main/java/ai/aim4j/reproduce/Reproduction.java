@@ -10,6 +10,7 @@ import ai.aim4j.model.config.PretrainConfig;
 import ai.aim4j.probe.ProbeEngine;
 import ai.aim4j.probe.ProbeResult;
 import ai.aim4j.probe.ProbeSettings;
+import ai.aim4j.run.Precision;
 import ai.aim4j.run.ProgressListener;
 import ai.aim4j.train.CheckpointStore;
 import ai.aim4j.train.MetricsLog;
@@ -230,7 +231,7 @@ public final class Reproduction {
         ProbeSettings s = new ProbeSettings(trunk, modelFile(width).toString(), dir.resolve("data/train"), dir.resolve("data/test"), out, null,
                 protocol.epochs(), ProbeSettings.BATCH, protocol.lrs(), List.of(ProbeSettings.WEIGHT_DECAY), ProbeSettings.HOLDOUT,
                 protocol.trainLimit() > 0 ? protocol.trainLimit() : Long.MAX_VALUE, protocol.testLimit() > 0 ? protocol.testLimit() : Long.MAX_VALUE,
-                seed, "none", false);
+                seed, "none", false, Precision.FP32);
         return results.once(name, Results.Probe.class, () -> {
             log.println("aim4j: " + name);
             long t0 = System.nanoTime();

@@ -13,9 +13,11 @@ import ai.aim4j.dist.LeadDecision;
 import ai.aim4j.dist.SharedFailure;
 import ai.aim4j.files.AtomicFiles;
 import ai.aim4j.model.AimPretraining;
+import ai.aim4j.model.PixelLoss;
 import ai.aim4j.model.PrefixCausalMask;
 import ai.aim4j.model.config.PretrainConfig;
 import ai.aim4j.model.naming.L3mNames;
+import ai.aim4j.model.nn.Autocast;
 import ai.aim4j.model.optim.AdamW;
 import ai.aim4j.model.optim.DecayGroups;
 import ai.aim4j.model.optim.LrSchedule;
@@ -144,7 +146,7 @@ public final class PretrainEngine {
                              new DecayGroups(DecayGroups.RECIPE_EXCLUDES));
                      BatchLoader loader = TrainingBatches.open(data, transform(data, true), s.seed(), comm.rank(), comm.world(), cursor, micro,
                              s.loaderThreads(), warn);
-                     TrainStep trainStep = new TrainStep(model, opt, comm)) {
+                     TrainStep trainStep = new TrainStep(model, opt, comm, s.precision())) {
                     // Timing stays out of the checkpoint (whose files are bit-identical across resumes): the log holds it.
                     List<MetricsLog.Step> logged = comm.isLead() ? metrics.read() : List.of();
                     double elapsed = logged.isEmpty() ? 0 : logged.getLast().elapsedS();
@@ -310,7 +312,10 @@ public final class PretrainEngine {
                         NDArray x = BatchTensors.images(batch, scope).get("0:" + take);
                         long[] ids = Arrays.copyOf(batch.ids(), take);
                         NDArray mask = scope.create(PrefixCausalMask.sample(VALIDATION_SEED, new long[take], ids, tokens), new Shape(take, tokens));
-                        var loss = model.forward(x, mask).loss();
+                        PixelLoss.Result loss;
+                        try (Autocast ignored = s.precision().scope()) {
+                            loss = model.forward(x, mask).loss();
+                        }
                         totals[0] += loss.sum().toType(DataType.FLOAT64, false).getDouble();
                         totals[1] += loss.count();
                         seen += batch.size() + batch.skipped();

@@ -1,5 +1,6 @@
 package ai.aim4j.train;
 
+import ai.aim4j.run.Precision;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JacksonException;
@@ -133,13 +134,18 @@ public record PretrainSettings(
         require(lr > 0 && gradClip >= 0 && keepCheckpoints >= 1 && checkpointEvery > 0 && valEvery > 0 && paramCheckEvery > 0,
                 "lr, clip, checkpoint, validation and parameter-check intervals must be positive");
         require(switch (dtype) {
-            case "fp32" -> true;
-            case "bf16", "fp16" -> throw new IllegalArgumentException("--dtype " + dtype + " is not available on CPU: DJL 0.36 has no bfloat16"
-                    + " on this path (creating one aborts the JVM) and CPU fp16 runs 50-120x slower than fp32; use --dtype fp32");
+            case "fp32", "bf16" -> true;
+            case "fp16" -> throw new IllegalArgumentException("--dtype fp16 is not offered: CPU fp16 runs 50-120x slower than fp32;"
+                    + " use --dtype bf16 (mixed precision) or fp32");
             default -> false;
-        }, "--dtype takes fp32, bf16 or fp16");
+        }, "--dtype takes fp32 or bf16 (mixed precision)");
         require(augment.equals("auto") || augment.equals("none") || augment.equals("rrc") || augment.equals("rrc+jitter"),
                 "--augment takes auto, none, rrc or rrc+jitter");
+    }
+
+    /** The arithmetic of the forward and backward passes ({@code dtype}). */
+    public Precision precision() {
+        return Precision.of(dtype);
     }
 
     private static boolean require(boolean ok, String message) {

@@ -3,10 +3,13 @@ package ai.aim4j.train;
 import ai.aim4j.dist.BucketedSum;
 import ai.aim4j.dist.Collectives;
 import ai.aim4j.model.AimPretraining;
+import ai.aim4j.model.PixelLoss;
 import ai.aim4j.model.aten.Aten;
+import ai.aim4j.model.nn.Autocast;
 import ai.aim4j.model.optim.AdamW;
 import ai.aim4j.model.optim.GradClip;
 import ai.aim4j.model.tensor.TensorMemory;
+import ai.aim4j.run.Precision;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
@@ -27,6 +30,7 @@ public final class TrainStep implements AutoCloseable {
     private final AimPretraining model;
     private final AdamW optimizer;
     private final Collectives comm;
+    private final Precision precision;
     private final BucketedSum buckets;
     private double sum;
     private double count;
@@ -41,17 +45,22 @@ public final class TrainStep implements AutoCloseable {
      */
     public record Result(double loss, double gradNorm, double clipCoef, boolean applied, long images, double commS, long commBytes) {}
 
-    public TrainStep(AimPretraining model, AdamW optimizer, Collectives comm) {
+    /** @param precision the arithmetic of the forward pass (the backward pass follows what it recorded) */
+    public TrainStep(AimPretraining model, AdamW optimizer, Collectives comm, Precision precision) {
         this.model = model;
         this.optimizer = optimizer;
         this.comm = comm;
+        this.precision = precision;
         this.buckets = comm.world() > 1 ? new BucketedSum(comm, BucketedSum.DEFAULT_BUCKET_BYTES) : null;
     }
 
     /** Forward and backward of one micro-batch (its arrays belong to the caller's per-batch manager). */
     public void accumulate(NDArray images, NDArray prefixMask) {
         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-            var loss = model.forward(images, prefixMask).loss();
+            PixelLoss.Result loss;
+            try (Autocast ignored = precision.scope()) {
+                loss = model.forward(images, prefixMask).loss();
+            }
             sum += loss.sum().toType(DataType.FLOAT64, false).getDouble();
             count += loss.count();
             this.images += images.getShape().get(0);

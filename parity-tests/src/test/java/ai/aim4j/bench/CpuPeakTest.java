@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.aim4j.run.Precision;
 import org.junit.jupiter.api.Test;
 
 /** The peak model: vector units and bf16 paths from /proc/cpuinfo texts of known CPUs, and the measured clock. */

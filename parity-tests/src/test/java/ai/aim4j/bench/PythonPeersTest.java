@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.aim4j.interop.worker.PythonEnvironment;
 import ai.aim4j.model.config.AimConfig;
 import ai.aim4j.model.config.PretrainConfig;
+import ai.aim4j.run.Precision;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -6,6 +6,7 @@ import ai.aim4j.data.ShardSettings;
 import ai.aim4j.eval.EvalSettings;
 import ai.aim4j.features.FeatureSettings;
 import ai.aim4j.probe.ProbeSettings;
+import ai.aim4j.run.Precision;
 import ai.aim4j.train.PretrainSettings;
 import java.nio.file.Path;
 import java.util.List;
@@ -45,7 +46,8 @@ class CommandLineEquivalenceTest {
         for (ProbeSettings.Trunk trunk : List.of(new ProbeSettings.Trunk.Weights(Path.of("w.safetensors")), new ProbeSettings.Trunk.Random(),
                 new ProbeSettings.Trunk.Pixels())) {
             ProbeSettings s = new ProbeSettings(trunk, "model.json", Path.of("train"), Path.of("test"), Path.of("out"), "last", 4, 256,
-                    List.of(1e-2, 3e-2), List.of(0.05), 0.1, 8000, Long.MAX_VALUE, 3, "none", true);
+                    List.of(1e-2, 3e-2), List.of(0.05), 0.1, 8000, Long.MAX_VALUE, 3, "none", true,
+                    Precision.BF16);
             assertEquals(s, ((ProbeCommand) parse(s.toArgs())).settings());
         }
     }
@@ -60,9 +62,9 @@ class CommandLineEquivalenceTest {
     void featureSettingsRoundTrip() {
         for (FeatureSettings s : List.of(
                 new FeatureSettings(List.of(Path.of("b.pth"), Path.of("h.pth")), "aim-1B", "12,13", true, Path.of("f"), 4, true, null,
-                        List.of(Path.of("cat.jpg"), Path.of("dog.png"))),
+                        List.of(Path.of("cat.jpg"), Path.of("dog.png")), Precision.BF16),
                 new FeatureSettings(List.of(Path.of("w.safetensors")), "cfg.json", null, false, Path.of("f"), 8, false, Path.of("data"),
-                        List.of()))) {
+                        List.of(), Precision.FP32))) {
             assertEquals(s, ((FeaturesCommand) parse(s.toArgs())).settings());
         }
     }

@@ -79,6 +79,25 @@ class LiveParityTest {
                 || r.output().startsWith("preprocessor.")).count());
     }
 
+    /**
+     * bf16 mixed precision against {@code torch.autocast} on the same float32 weights: every forward
+     * output, gradient and the grad norm within {@link Tolerance#BF16}; and the run is bf16
+     * arithmetic (the pixel head's predictions come out in bf16 and differ from the float32 ones),
+     * which the bound alone would not show.
+     */
+    @Test
+    void mixedPrecisionAgreesWithTorchAutocast() throws IOException {
+        Path dir = Fixtures.shipped("pretrain-small");
+        var request = new LiveParity.Request("torch", "aim4j", dir.resolve("weights.safetensors"), dir.resolve("config.json").toString(), null,
+                4, 5, List.of(DataType.BFLOAT16), true, note -> {});
+        List<ParityRow> rows = LiveParity.run(request, WORKERS.get("torch"));
+        assertAllPass(rows, rows.size());
+        // 54 gradients, the grad norm and the forward outputs (no step: the optimizer is float32 either way).
+        assertEquals(54, rows.stream().filter(r -> r.output().startsWith("trunk.") || r.output().startsWith("head.")
+                || r.output().startsWith("preprocessor.")).count());
+        assertTrue(rows.stream().allMatch(r -> r.precision().equals("bf16-mix")));
+    }
+
     @Test
     void theCommandPrintsTheTableAndExitsZero() {
         Path dir = Fixtures.shipped("tiny-gray");

@@ -59,11 +59,11 @@ class PretrainRunTest {
     }
 
     @Test
-    void refusesHalfPrecisionOnCpuAndBadSettings() {
-        CliRun bf16 = run("pretrain", "--data", dir.resolve("data").toString(), "--model", dir.resolve("model.json").toString(), "--out",
-                dir.resolve("bf16").toString(), "--steps", "1", "--dtype", "bf16");
-        assertEquals(1, bf16.code());
-        assertTrue(bf16.err().contains("not available on CPU"), bf16.err());
+    void refusesFp16AndBadSettings() {
+        CliRun fp16 = run("pretrain", "--data", dir.resolve("data").toString(), "--model", dir.resolve("model.json").toString(), "--out",
+                dir.resolve("fp16").toString(), "--steps", "1", "--dtype", "fp16");
+        assertEquals(1, fp16.code());
+        assertTrue(fp16.err().contains("--dtype fp16 is not offered"), fp16.err());
         CliRun accum = run("pretrain", "--data", dir.resolve("data").toString(), "--model", dir.resolve("model.json").toString(), "--out",
                 dir.resolve("accum").toString(), "--steps", "1", "--batch-size", "10", "--grad-accum", "3");
         assertEquals(1, accum.code());

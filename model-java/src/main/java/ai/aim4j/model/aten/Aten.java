@@ -13,6 +13,7 @@ import java.util.List;
 public final class Aten {
     private static final Dispatcher.Op SDPA = Dispatcher.Op.of("aten::scaled_dot_product_attention", "");
     private static final Dispatcher.Op TO_DTYPE = Dispatcher.Op.of("aten::to", "dtype");
+    private static final Dispatcher.Op SOFTMAX = Dispatcher.Op.of("aten::softmax", "int");
 
     private Aten() {}
 
@@ -51,6 +52,21 @@ public final class Aten {
         try (NDManager tmp = NDManager.newBaseManager(); NDArray f = tmp.create(factor)) {
             TensorListOps.mulInPlace(tensors, f);
         }
+    }
+
+    /**
+     * {@code softmax(x)} along {@code axis}, in {@code x}'s type (DJL's own passes DJL's name of the
+     * type to libtorch, which aborts the process for bfloat16).
+     */
+    public static NDArray softmax(NDArray x, int axis) {
+        try (Dispatcher.Stack s = new Dispatcher.Stack(3)) {
+            return s.tensor(x).integer(axis).none().call(SOFTMAX, x.getManager());
+        }
+    }
+
+    /** The type of {@code x}, bfloat16 included (which DJL reports as {@link DataType#UNKNOWN}). */
+    public static DataType dataType(NDArray x) {
+        return Dispatcher.dataType(x);
     }
 
     /** {@code x} converted to {@code type} (a floating type; bfloat16 included, which DJL's {@code toType} cannot make). */

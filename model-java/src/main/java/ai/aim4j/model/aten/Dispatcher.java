@@ -50,9 +50,31 @@ final class Dispatcher {
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS), Linker.Option.critical(false));
     private static final MethodHandle OPERATOR_NEW = Libtorch.function("_Znwm",
             FunctionDescriptor.of(ADDRESS, JAVA_LONG), Linker.Option.critical(false));
+    private static final MethodHandle GET_DTYPE = Libtorch.function("aoti_torch_get_dtype",
+            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS), Linker.Option.critical(true));
     private static final int SLOT = 8;
 
     private Dispatcher() {}
+
+    /** The floating type libtorch holds {@code t} in (DJL calls bfloat16 "unknown"); DJL's answer for other types. */
+    static DataType dataType(NDArray t) {
+        DataType djl = t.getDataType();
+        if (djl != DataType.UNKNOWN) {
+            return djl;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment code = arena.allocate(JAVA_INT);
+            int rc = (int) GET_DTYPE.invokeExact(((PtNDArray) t).getHandle().longValue(), code);
+            if (rc != 0) {
+                throw new IllegalStateException("aoti_torch_get_dtype failed");
+            }
+            return ScalarTypes.type(code.get(JAVA_INT, 0));
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException("aoti_torch_get_dtype", e);
+        }
+    }
 
     /** An operator overload, its names kept as C strings for the life of the process. */
     record Op(String name, String overload, MemorySegment cName, MemorySegment cOverload) {
@@ -93,6 +115,10 @@ final class Dispatcher {
         /** None, for any optional argument. */
         Stack none() {
             return push(0);
+        }
+
+        Stack integer(long value) {
+            return push(value);
         }
 
         Stack real(double value) {
@@ -174,6 +200,12 @@ final class Dispatcher {
                 case BFLOAT16 -> BFLOAT16;
                 default -> throw new IllegalArgumentException("no ATen scalar type for " + type + " (floating types only)");
             };
+        }
+
+        /** The floating type of a code; UNKNOWN for any other. */
+        static DataType type(int code) {
+            return code == BFLOAT16 ? DataType.BFLOAT16 : code == FLOAT32 ? DataType.FLOAT32 : code == FLOAT64 ? DataType.FLOAT64
+                    : code == FLOAT16 ? DataType.FLOAT16 : DataType.UNKNOWN;
         }
 
         private static int code(String function) {

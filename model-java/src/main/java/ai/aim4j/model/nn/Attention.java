@@ -29,7 +29,9 @@ public final class Attention extends Layer {
         long d = s[2];
         long hd = d / heads;
         NDArray qkvHeads = qkv.forward(x).reshape(b, n, 3, heads, hd).transpose(2, 0, 3, 1, 4);
-        NDArray heads = Aten.scaledDotProductAttention(qkvHeads.get(0), qkvHeads.get(1), qkvHeads.get(2), mask, 1.0 / Math.sqrt(hd));
+        // Under autocast q, k, v come out of qkv lowered already; the mask joins them, as autocast casts every operand.
+        NDArray heads = Aten.scaledDotProductAttention(qkvHeads.get(0), qkvHeads.get(1), qkvHeads.get(2),
+                Autocast.operand(mask, x.getManager()), 1.0 / Math.sqrt(hd));
         return proj.forward(heads.transpose(0, 2, 1, 3).reshape(b, n, d));
     }
 }

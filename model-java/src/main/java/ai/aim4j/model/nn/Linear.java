@@ -3,6 +3,7 @@ package ai.aim4j.model.nn;
 import static ai.djl.nn.core.Linear.linear;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import java.util.List;
 
 /** {@code y = x W^T (+ b)} over the last axis, with PyTorch's {@code (out, in)} weight. */
@@ -24,7 +25,10 @@ public final class Linear extends Layer {
         this.bias = bias ? register("bias", new Parameter(Kind.BIAS, Init.ZEROS, new long[] {out}, true, stackedParts)) : null;
     }
 
+    /** Under {@link Autocast} the product runs in the lower type (operands cast, the result left in it). */
     public NDArray forward(NDArray x) {
-        return linear(x, weight.value(), bias == null ? null : bias.value()).singletonOrThrow();
+        NDManager call = x.getManager();
+        return linear(Autocast.operand(x, call), Autocast.operand(weight.value(), call),
+                bias == null ? null : Autocast.operand(bias.value(), call)).singletonOrThrow();
     }
 }

@@ -3,6 +3,7 @@ package ai.aim4j.model.nn;
 import static ai.djl.nn.core.Linear.linear;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 
 /**
  * Patch embedding: a convolution with kernel = stride = patch size, computed as what it is for
@@ -38,8 +39,10 @@ public final class PatchEmbed extends Layer {
         // taken per call so autograd sees it, and belongs to the caller's manager so it is freed with the call.
         NDArray w = weight.value();
         NDArray flat = w.reshape(w.getShape().get(0), c * ph * pw);
-        flat.attach(images.getManager());
-        NDArray tokens = linear(patches, flat, bias.value()).singletonOrThrow();
+        NDManager call = images.getManager();
+        flat.attach(call);
+        NDArray tokens = linear(Autocast.operand(patches, call), Autocast.operand(flat, call), Autocast.operand(bias.value(), call))
+                .singletonOrThrow();
         return norm.forward(tokens);
     }
 }

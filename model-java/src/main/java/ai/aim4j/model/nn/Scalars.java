@@ -1,6 +1,8 @@
 package ai.aim4j.model.nn;
 
+import ai.aim4j.model.aten.Aten;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 
 /**
  * Scalars for differentiable arithmetic. DJL's {@code mul(Number)} and {@code div(Number)} wrap the
@@ -15,8 +17,10 @@ public final class Scalars {
     /** {@code value} as a 0-dim tensor of {@code like}'s type and manager, in memory of its own. */
     public static NDArray of(NDArray like, double value) {
         try (NDArray wrapped = like.getManager().create(value)) {
-            // duplicate() and a cast copy into engine memory; toType to the same type would alias the buffer.
-            return wrapped.getDataType() == like.getDataType() ? wrapped.duplicate() : wrapped.toType(like.getDataType(), true);
+            // duplicate() and a cast copy into engine memory; toType to the same type would alias the buffer, and
+            // DJL's own cannot make bfloat16.
+            DataType type = Aten.dataType(like);
+            return wrapped.getDataType() == type ? wrapped.duplicate() : Aten.toType(wrapped, type);
         }
     }
 }

@@ -1,0 +1,104 @@
+package ai.aim4j.model.nn;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import ai.aim4j.model.aten.Aten;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import org.junit.jupiter.api.Test;
+
+/** The mixed-precision scope: which operands it lowers, what stays float32, and that gradients reach float32 weights. */
+class AutocastTest {
+    /** float32 rounded to the nearest bfloat16 (ties to even), as libtorch converts. */
+    private static float bf16(float v) {
+        int bits = Float.floatToRawIntBits(v);
+        return Float.intBitsToFloat((bits + 0x7FFF + ((bits >>> 16) & 1)) & 0xFFFF0000);
+    }
+
+    private static Linear linear(NDManager m, float[] w, float[] b, int in, int out) {
+        Linear layer = new Linear(in, out, true);
+        var params = layer.namedParameters();
+        params.get("weight").bind(m.create(w, new Shape(out, in)));
+        params.get("bias").bind(m.create(b, new Shape(out)));
+        return layer;
+    }
+
+    @Test
+    void aLinearMapUnderTheScopeMultipliesBf16OperandsAndStaysBf16() {
+        float[] x = {0.1f, -1.7f, 3.3333f, 2.01f, -0.004f, 9.87f};
+        float[] w = {0.31f, -0.77f, 1.234567f, 0.5f, -2.2f, 0.0123f};
+        float[] b = {0.3f, -0.01f};
+        try (NDManager m = NDManager.newBaseManager()) {
+            Linear layer = linear(m, w, b, 3, 2);
+            NDArray in = m.create(x, new Shape(2, 3));
+            NDArray out;
+            try (Autocast scope = Autocast.to(DataType.BFLOAT16)) {
+                out = layer.forward(in);
+            }
+            assertEquals(DataType.BFLOAT16, Aten.dataType(out));
+            float[] got = Aten.toType(out, DataType.FLOAT32).toFloatArray();
+            // Each output is one rounding of the float32 sum of products of rounded operands (exact in float32 here: 3 terms).
+            for (int r = 0; r < 2; r++) {
+                for (int o = 0; o < 2; o++) {
+                    float sum = bf16(b[o]);
+                    for (int i = 0; i < 3; i++) {
+                        sum += bf16(x[r * 3 + i]) * bf16(w[o * 3 + i]);
+                    }
+                    assertEquals(bf16(sum), got[r * 2 + o], Math.ulp(bf16(sum)), "output " + r + "," + o);
+                }
+            }
+            // Outside the scope the same layer is plain float32 again.
+            assertEquals(DataType.FLOAT32, layer.forward(in).getDataType());
+        }
+    }
+
+    @Test
+    void gradientsReachTheFloat32WeightsAsFloat32() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Linear layer = linear(m, new float[] {1f, 2f, 3f, 4f}, new float[] {0f, 0f}, 2, 2);
+            NDArray weight = layer.namedParameters().get("weight").value();
+            weight.setRequiresGradient(true);
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                NDArray y;
+                try (Autocast scope = Autocast.to(DataType.BFLOAT16)) {
+                    y = layer.forward(m.create(new float[] {1f, 3f}, new Shape(1, 2)));
+                }
+                gc.backward(Aten.toType(y, DataType.FLOAT32).sum());
+            }
+            NDArray g = weight.getGradient();
+            assertEquals(DataType.FLOAT32, g.getDataType());
+            assertArrayEquals(new float[] {1f, 3f, 1f, 3f}, g.toFloatArray());
+        }
+    }
+
+    @Test
+    void scopesNestAndRestoreTheOuterOne() {
+        assertNull(Autocast.lower());
+        try (Autocast outer = Autocast.to(DataType.BFLOAT16)) {
+            try (Autocast inner = Autocast.to(null)) {
+                assertNull(Autocast.lower());
+            }
+            assertEquals(DataType.BFLOAT16, Autocast.lower());
+        }
+        assertNull(Autocast.lower());
+        assertThrows(IllegalArgumentException.class, () -> Autocast.to(DataType.FLOAT64));
+    }
+
+    @Test
+    void nonFloatingAndAlreadyLoweredOperandsPassThrough() {
+        try (NDManager m = NDManager.newBaseManager(); Autocast scope = Autocast.to(DataType.BFLOAT16)) {
+            NDArray ints = m.create(new int[] {1, 2});
+            assertSame(ints, Autocast.operand(ints, m));
+            NDArray low = Autocast.operand(m.create(new float[] {1f, 2f}), m);
+            assertSame(low, Autocast.operand(low, m));
+        }
+    }
+}
