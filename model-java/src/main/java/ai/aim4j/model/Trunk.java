@@ -1,6 +1,7 @@
 package ai.aim4j.model;
 
 import ai.aim4j.model.config.AimConfig;
+import ai.aim4j.model.nn.Autocast;
 import ai.aim4j.model.nn.Block;
 import ai.aim4j.model.nn.Layer;
 import ai.aim4j.model.nn.LayerNorm;
@@ -27,8 +28,10 @@ public final class Trunk extends Layer {
     /** Outputs of blocks {@code 0..last} from the first block's input {@code x}; {@code mask} null or additive. */
     public NDList blocks(NDArray x, int last, NDArray mask) {
         NDList outputs = new NDList();
+        // Under autocast the mask is cast once here, not once per block's attention.
+        NDArray blockMask = Autocast.operand(mask, x.getManager());
         for (int i = 0; i <= last; i++) {
-            x = blocks[i].forward(x, mask);
+            x = blocks[i].forward(x, blockMask);
             outputs.add(x);
         }
         return outputs;

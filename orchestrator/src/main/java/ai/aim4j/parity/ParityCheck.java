@@ -7,6 +7,7 @@ import ai.aim4j.model.nn.Autocast;
 import ai.aim4j.model.tensor.HostTensor;
 import ai.aim4j.model.tensor.NamedTensors;
 import ai.aim4j.run.ModelSpecs;
+import ai.aim4j.run.Precision;
 import ai.aim4j.weights.Npz;
 import ai.aim4j.weights.WeightFiles;
 import ai.djl.ndarray.NDArray;
@@ -177,7 +178,7 @@ public final class ParityCheck {
 
     /** The scope a precision's passes run in: bf16 autocast for mixed precision, none otherwise. */
     static Autocast scope(DataType precision) {
-        return Autocast.to(precision == DataType.BFLOAT16 ? DataType.BFLOAT16 : null);
+        return (precision == DataType.BFLOAT16 ? Precision.BF16 : Precision.FP32).scope();
     }
 
     static ParityRow row(String weights, String precision, String output, String refKey, HostTensor got, HostTensor ref, Tolerance tol) {

@@ -2,9 +2,7 @@ package ai.aim4j.model.nn;
 
 import static ai.djl.nn.norm.LayerNorm.layerNorm;
 
-import ai.aim4j.model.aten.Aten;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
 /** LayerNorm over the last axis with a learned scale and shift. */
@@ -21,19 +19,7 @@ public final class LayerNorm extends Layer {
         this.normalized = new Shape(dim);
     }
 
-    /**
-     * A lower-precision input under {@link Autocast} (a bf16 product's output) is normalized in the
-     * weights' float32 and rounded back once, as PyTorch's mixed-type kernel does; libtorch 2.7.1
-     * rounds on the way as well, which leaves about a third of the values one bf16 step off.
-     */
     public NDArray forward(NDArray x) {
-        NDArray w = weight.value();
-        DataType type = Aten.dataType(x);
-        if (type == w.getDataType()) {
-            return layerNorm(x, normalized, w, bias.value(), eps).singletonOrThrow();
-        }
-        try (NDArray wide = Aten.toType(x, w.getDataType())) {
-            return Aten.toType(layerNorm(wide, normalized, w, bias.value(), eps).singletonOrThrow(), type);
-        }
+        return layerNorm(x, normalized, weight.value(), bias.value(), eps).singletonOrThrow();
     }
 }
