@@ -4,6 +4,7 @@ import ai.aim4j.arrow.source.FashionMnist;
 import ai.aim4j.reproduce.Report;
 import ai.aim4j.reproduce.ReproducePlan;
 import ai.aim4j.reproduce.Reproduction;
+import ai.aim4j.reproduce.WorkerProcesses;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -45,18 +46,46 @@ final class ReproduceCommand implements Callable<Integer> {
     @Option(names = "--fmnist-dir", description = "Fashion-MNIST IDX files (default: ${DEFAULT-VALUE})")
     Path fmnistDir = FashionMnist.DEFAULT_DIR;
 
+    @Option(names = "--jobs", description = "worker processes side by side, the cores shared among them (default: one per core,"
+            + " ${DEFAULT-VALUE} here)")
+    int jobs = Runtime.getRuntime().availableProcessors();
+
+    @Option(names = "--worker", hidden = true, description = "run as one of the workers of --jobs: the plan and data are ready in --out")
+    boolean worker;
+
     @Override
     public Integer call() throws Exception {
         List<Long> data = dataSizes == null ? null : dataSizes.equals(List.of(0L)) ? List.of() : dataSizes;
-        Report.Outcome outcome = run(dataset, quick, sizes, steps, seeds, data, out, fmnistDir);
+        if (jobs < 1) {
+            throw new IllegalArgumentException("--jobs must be at least 1, got " + jobs);
+        }
+        if (worker) {
+            Reproduction.worker(out, System.err, Main.VERSION).work();
+            return 0;
+        }
+        Report.Outcome outcome = run(dataset, quick, sizes, steps, seeds, data, out, fmnistDir, jobs);
         System.out.print(outcome.summary());
         System.out.println("report: " + outcome.report());
         return outcome.passed() ? 0 : 1;
     }
 
-    /** The reproduction of {@code dataset} (shared with {@code aim4j demo}); the steps' progress goes to standard error. */
+    /**
+     * The reproduction of {@code dataset} (shared with {@code aim4j demo}), run by {@code jobs}
+     * worker processes side by side (by this one alone when 1); the steps' progress goes to standard error.
+     */
     static Report.Outcome run(String dataset, boolean quick, List<Integer> sizes, Long steps, Integer seeds, List<Long> dataSizes, Path out,
-                              Path fmnistDir) throws Exception {
+                              Path fmnistDir, int jobs) throws Exception {
+        Reproduction r = reproduction(dataset, quick, sizes, steps, seeds, dataSizes, out, fmnistDir);
+        if (jobs == 1) {
+            return r.run();
+        }
+        return r.run(new WorkerProcesses(jobs, Main.class.getName(), List.of("reproduce", dataset, "--out", out.toAbsolutePath().toString(),
+                "--worker")));
+    }
+
+    /** The reproduction the options describe: the plan of {@code dataset}, with the options applied last. */
+    private static Reproduction reproduction(String dataset, boolean quick, List<Integer> sizes, Long steps, Integer seeds,
+                                             List<Long> dataSizes, Path out, Path fmnistDir) {
         ReproducePlan plan = quick ? ReproducePlan.quick(dataset) : ReproducePlan.full(dataset);
         String source;
         if (dataset.equals("fmnist")) {
@@ -71,6 +100,6 @@ final class ReproduceCommand implements Callable<Integer> {
         }
         // The options apply last, so the data sizes given are the ones used on either dataset.
         plan = plan.with(sizes, steps, seeds, dataSizes);
-        return new Reproduction(plan, out, source, System.err, Main.VERSION).run();
+        return new Reproduction(plan, out, source, System.err, Main.VERSION);
     }
 }

@@ -16,8 +16,9 @@ import java.util.stream.IntStream;
  * @param data        the data step (its parts and subsets)
  * @param trials      one per seed, first seed first
  * @param dataScaling the data-scaling study, fewest images first (empty when the plan has none)
+ * @param wall        the wall time of every invocation that worked on it
  */
-record Findings(ReproducePlan plan, Results.Data data, List<Trial> trials, List<DataPoint> dataScaling) {
+record Findings(ReproducePlan plan, Results.Data data, List<Trial> trials, List<DataPoint> dataScaling, WallClock.Total wall) {
 
     /**
      * Everything one seed produced.
@@ -107,7 +108,10 @@ record Findings(ReproducePlan plan, Results.Data data, List<Trial> trials, List<
         return dataScaling.stream().filter(d -> d.images() < plan.trainImages()).toList();
     }
 
-    /** Seconds of work in every step (pre-training as its runs logged it, resumed parts counted once). */
+    /**
+     * Seconds of work in every step (pre-training as its runs logged it, resumed parts counted once):
+     * more than the wall time when workers ran side by side.
+     */
     double workSeconds() {
         double s = data.seconds();
         for (Trial t : trials) {

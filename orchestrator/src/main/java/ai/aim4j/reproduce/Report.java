@@ -209,8 +209,11 @@ public final class Report {
             run(md, String.format(Locale.ROOT, "%s on %,d images", d.run().name(), d.images()), d.run());
             row(md, String.format(Locale.ROOT, "%s on %,d images final: probe top-1 (final protocol", d.run().name(), d.images()), d.probe());
         }
-        md.append(String.format(Locale.ROOT, "%nWork time of all steps: %.1f min (a resumed reproduction counts each finished step once).%n%n",
-                f.workSeconds() / 60));
+        List<WallClock.Span> spans = f.wall().spans();
+        md.append(String.format(Locale.ROOT, "%nWall time: %.1f min in %d invocation(s) (%s); work time of all steps: %.1f min (each"
+                        + " finished step counted once; side-by-side workers overlap it).%n%n", f.wall().seconds() / 60, spans.size(),
+                spans.stream().map(s -> String.format(Locale.ROOT, "%s, %.1f min, %d worker(s)", s.start(), s.seconds() / 60, s.jobs()))
+                        .collect(Collectors.joining("; ")), f.workSeconds() / 60));
     }
 
     private static void run(StringBuilder md, String what, Results.Run r) {

@@ -63,59 +63,184 @@ public final class Reproduction {
         this.results = new Results(dir);
     }
 
-    /** Runs (or continues) the reproduction and writes the report; returns what the report says. */
+    /**
+     * Other processes that run the units of this reproduction side by side ({@link #work()} in each),
+     * started and waited for after the data are ready; this process then only gathers their results.
+     */
+    public interface Workers {
+        /** No other process: this one runs every step itself. */
+        Workers NONE = new Workers() {
+            @Override
+            public int jobs() {
+                return 1;
+            }
+
+            @Override
+            public void run() {}
+        };
+
+        /** How many processes run side by side. */
+        int jobs();
+
+        /** Runs the workers to their end; throws when one of them failed. */
+        void run() throws IOException;
+    }
+
+    /**
+     * A worker of a reproduction prepared in {@code dir} (its plan and data are there): what
+     * {@link #work()} runs on.
+     */
+    public static Reproduction worker(Path dir, PrintStream log, String version) throws IOException {
+        if (!Files.exists(dir.resolve("results/data.json"))) {
+            throw new IllegalArgumentException(dir + " holds no prepared reproduction (plan and data): a worker starts after reproduce"
+                    + " prepared them");
+        }
+        return new Reproduction(JSON.readValue(dir.resolve("plan.json").toFile(), ReproducePlan.class), dir, null, log, version);
+    }
+
+    /** Runs (or continues) the reproduction in this process and writes the report; returns what the report says. */
     public Report.Outcome run() throws IOException {
+        return run(Workers.NONE);
+    }
+
+    /**
+     * Runs (or continues) the reproduction, its units shared among {@code workers} when there are
+     * several, and writes the report; returns what the report says.
+     */
+    public Report.Outcome run(Workers workers) throws IOException {
+        Results.Data data;
+        List<Findings.Trial> trials = new ArrayList<>();
+        List<Findings.DataPoint> scaling = new ArrayList<>();
+        try (WallClock clock = WallClock.start(dir.resolve("results"), workers.jobs(), here())) {
+            data = prepare();
+            if (workers != Workers.NONE) {
+                new Claims(dir.resolve("claims")).clear();
+                workers.run();
+            }
+            for (long seed : plan.seedList()) {
+                trials.add(trial(seed));
+            }
+            for (long n : plan.dataSizes()) {
+                scaling.add(n == plan.trainImages() ? wholeData(trials.getFirst()) : dataRun(n));
+            }
+        }
+        return new Report(new Findings(plan, data, trials, scaling, WallClock.total(dir.resolve("results"))), dir).write();
+    }
+
+    /**
+     * Runs every unit of the reproduction that no other worker has taken, one after the other: the
+     * work of one of the processes of {@code reproduce --jobs N}, which prepared the data before.
+     */
+    public void work() throws IOException {
+        Claims claims = new Claims(dir.resolve("claims"));
+        for (Unit unit : units()) {
+            if (claims.take(unit.name())) {
+                unit.work().run();
+            }
+        }
+    }
+
+    /** A part of the reproduction that depends on no other (once the data are ready). */
+    private record Unit(String name, Results.Work<?> work) {}
+
+    /**
+     * The units, longest first, so that workers side by side end close together: the largest size's
+     * runs, the data-scaling runs (same size), then the smaller sizes, then the baselines.
+     */
+    private List<Unit> units() {
+        List<Unit> units = new ArrayList<>();
+        List<Integer> widths = plan.widths().reversed();
+        for (long seed : plan.seedList()) {
+            units.add(new Unit("seed-" + seed + "-" + ReproducePlan.sizeName(widths.getFirst()), () -> size(widths.getFirst(), seed)));
+        }
+        for (long n : plan.dataSizes()) {
+            if (n < plan.trainImages()) {
+                units.add(new Unit("data-" + n, () -> dataRun(n)));
+            }
+        }
+        for (int w : widths.subList(1, widths.size())) {
+            for (long seed : plan.seedList()) {
+                units.add(new Unit("seed-" + seed + "-" + ReproducePlan.sizeName(w), () -> size(w, seed)));
+            }
+        }
+        for (long seed : plan.seedList()) {
+            units.add(new Unit("seed-" + seed + "-random", () -> random(seed)));
+            units.add(new Unit("seed-" + seed + "-pixels", () -> pixels(seed)));
+        }
+        return units;
+    }
+
+    /** Shards the data (once) and stores the plan and the model configs: what every unit needs. */
+    private Results.Data prepare() throws IOException {
         Files.createDirectories(dir);
         fixPlan();
         Results.Data data = results.once("data", Results.Data.class, this::prepareData);
         for (int w : plan.widths()) {
             AtomicFiles.writeString(modelFile(w), plan.model(w).toJson().toPrettyString() + "\n");
         }
-        List<Findings.Trial> trials = new ArrayList<>();
-        for (long seed : plan.seedList()) {
-            trials.add(trial(seed));
-        }
-        List<Findings.DataPoint> scaling = new ArrayList<>();
-        int largest = plan.widths().getLast();
-        for (long n : plan.dataSizes()) {
-            if (n == plan.trainImages()) {
-                Findings.Trial first = trials.getFirst();
-                scaling.add(new Findings.DataPoint(n, first.runs().getLast(), first.finals().getLast()));
-                continue;
-            }
-            Results.DataPart part = data.subsets().stream().filter(p -> p.images() == n).findFirst().orElseThrow();
-            Results.Run run = pretrain(largest, plan.seed(), Path.of(part.dir()), n, "data-" + n, "data" + n);
-            scaling.add(new Findings.DataPoint(n, run, finalProbe(run, "data" + n, dir.resolve("probes").resolve("data-" + n))));
-        }
-        return new Report(new Findings(plan, data, trials, scaling), dir).write();
+        return data;
     }
 
     /** Every size pre-trained and probed with one seed, and both baselines with that seed. */
     private Findings.Trial trial(long seed) throws IOException {
-        String tag = "s" + seed;
-        Path probes = dir.resolve("probes").resolve("seed-" + seed);
         List<Results.Run> runs = new ArrayList<>();
         List<Results.Probe> checkpoints = new ArrayList<>();
-        for (int w : plan.widths()) {
-            Results.Run run = pretrain(w, seed, dir.resolve("data/train"), plan.trainImages(), "seed-" + seed, tag);
-            runs.add(run);
-            for (Results.Checkpoint c : run.checkpoints()) {
-                String step = String.format("step-%08d", c.step());
-                checkpoints.add(probe("probe-" + tag + "-" + run.name() + "-" + step, new ProbeSettings.Trunk.Weights(Path.of(c.weights())), w,
-                        probes.resolve(run.name()).resolve(step), plan.checkpointProbe(), seed,
-                        r -> outcome(w, c.step(), seed, null, c.valLoss(), r)));
-            }
-        }
         List<Results.Probe> finals = new ArrayList<>();
-        for (Results.Run run : runs) {
-            finals.add(finalProbe(run, tag, probes));
+        for (int w : plan.widths()) {
+            Size size = size(w, seed);
+            runs.add(size.run());
+            checkpoints.addAll(size.checkpoints());
+            finals.add(size.last());
         }
+        return new Findings.Trial(seed, runs, checkpoints, finals, random(seed), pixels(seed));
+    }
+
+    /** One size pre-trained with one seed, the probes of its checkpoints and its final probe. */
+    private record Size(Results.Run run, List<Results.Probe> checkpoints, Results.Probe last) {}
+
+    private Size size(int w, long seed) throws IOException {
+        String tag = "s" + seed;
+        Path probes = probes(seed);
+        Results.Run run = pretrain(w, seed, dir.resolve("data/train"), plan.trainImages(), "seed-" + seed, tag);
+        List<Results.Probe> checkpoints = new ArrayList<>();
+        for (Results.Checkpoint c : run.checkpoints()) {
+            String step = String.format("step-%08d", c.step());
+            checkpoints.add(probe("probe-" + tag + "-" + run.name() + "-" + step, new ProbeSettings.Trunk.Weights(Path.of(c.weights())), w,
+                    probes.resolve(run.name()).resolve(step), plan.checkpointProbe(), seed,
+                    r -> outcome(w, c.step(), seed, null, c.valLoss(), r)));
+        }
+        return new Size(run, checkpoints, finalProbe(run, tag, probes));
+    }
+
+    private Path probes(long seed) {
+        return dir.resolve("probes").resolve("seed-" + seed);
+    }
+
+    /** The random-trunk baseline of one seed: the largest size, initialized with that seed, probed like the final checkpoints. */
+    private Results.Probe random(long seed) throws IOException {
         int largest = plan.widths().getLast();
-        Results.Probe random = probe("baseline-random-" + tag, new ProbeSettings.Trunk.Random(), largest,
-                probes.resolve("random-" + ReproducePlan.sizeName(largest)), plan.finalProbe(), seed, r -> outcome(largest, null, seed, null, null, r));
-        Results.Probe pixels = probe("baseline-pixels-" + tag, new ProbeSettings.Trunk.Pixels(), largest, probes.resolve("pixels"),
+        return probe("baseline-random-s" + seed, new ProbeSettings.Trunk.Random(), largest,
+                probes(seed).resolve("random-" + ReproducePlan.sizeName(largest)), plan.finalProbe(), seed,
+                r -> outcome(largest, null, seed, null, null, r));
+    }
+
+    /** The raw-pixel baseline of one seed. */
+    private Results.Probe pixels(long seed) throws IOException {
+        return probe("baseline-pixels-s" + seed, new ProbeSettings.Trunk.Pixels(), plan.widths().getLast(), probes(seed).resolve("pixels"),
                 plan.finalProbe(), seed, r -> outcome(null, null, seed, null, null, r));
-        return new Findings.Trial(seed, runs, checkpoints, finals, random, pixels);
+    }
+
+    /** The data-scaling point of the whole training part: the first seed's run of the largest size. */
+    private static Findings.DataPoint wholeData(Findings.Trial first) {
+        return new Findings.DataPoint(first.runs().getLast().images(), first.runs().getLast(), first.finals().getLast());
+    }
+
+    /** The largest size pre-trained with the first seed on the first {@code n} images of the training part, and its final probe. */
+    private Findings.DataPoint dataRun(long n) throws IOException {
+        Results.DataPart part = results.once("data", Results.Data.class, this::prepareData).subsets().stream()
+                .filter(p -> p.images() == n).findFirst().orElseThrow();
+        Results.Run run = pretrain(plan.widths().getLast(), plan.seed(), Path.of(part.dir()), n, "data-" + n, "data" + n);
+        return new Findings.DataPoint(n, run, finalProbe(run, "data" + n, dir.resolve("probes").resolve("data-" + n)));
     }
 
     /** The final probe of a run's last checkpoint, stored as {@code final-TAG-SIZE}. */

@@ -14,9 +14,9 @@ import java.util.function.ToDoubleFunction;
  * the others are still measured and shown. A target that needs an interval fails with one seed.
  */
 final class Targets {
-    /** Work time of the full run on the 2-core machine, minutes. */
+    /** Wall time of the full run on the 2-core machine, minutes. */
     static final double FULL_MINUTES = 180;
-    /** Work time of the quick run, minutes. */
+    /** Wall time of the quick run, minutes. */
     static final double QUICK_MINUTES = 8;
     /** Spearman bars: the point estimate and the bootstrap interval's upper bound. */
     static final double RHO = -0.8;
@@ -41,7 +41,7 @@ final class Targets {
             t.add(dataOrder(f, "Final probe accuracy rises as the pre-training data grows", "strictly increasing with the images",
                     d -> 100 * d.probe().testTop1(), 1, "%.2f%%", full));
         }
-        double minutes = f.workSeconds() / 60;
+        double minutes = f.wall().seconds() / 60;
         double limit = full ? FULL_MINUTES : QUICK_MINUTES;
         t.add(new Target((full ? "Full" : "Quick") + " run time on this machine", String.format(Locale.ROOT, "<= %.0f min", limit),
                 String.format(Locale.ROOT, "%.1f min", minutes), minutes <= limit, true));

@@ -225,6 +225,38 @@ class ReproductionTest {
     }
 
     @Test
+    void workersSideBySideShareTheUnitsAndEndWithTheSameNumbers() throws Exception {
+        Path side = dir.resolve("side-by-side");
+        // Two worker processes, as `reproduce --jobs 2` starts them.
+        Reproduction.Workers two = new WorkerProcesses(2, Main.class.getName(), List.of("reproduce", "synthetic", "--out", side.toString(),
+                "--worker"));
+        Report.Outcome parallel = quietly(() -> new Reproduction(tinyPlan(), side, "synthetic:600,16", QUIET, "test").run(two));
+        // Every unit was taken once: 2 sizes x 2 seeds, the 240-image run, 2 baselines x 2 seeds.
+        try (Stream<Path> claims = Files.list(side.resolve("claims"))) {
+            assertEquals(9, claims.count());
+        }
+        // Each stored number agrees with the one-process run's: the same steps with the same seeds, where only the order of
+        // floating-point sums may differ with a worker's single libtorch thread (losses to 1e-4 relative; top-1 to two of the
+        // 200 test images, one flipped prediction moving it by 0.005).
+        try (Stream<Path> files = Files.list(repro.resolve("results"))) {
+            for (Path f : files.filter(p -> !p.getFileName().toString().startsWith("wall-")).toList()) {
+                JsonNode a = JSON.readTree(f.toFile());
+                JsonNode b = JSON.readTree(side.resolve("results").resolve(f.getFileName()).toFile());
+                if (a.has("test_top1")) {
+                    assertEquals(a.get("test_top1").asDouble(), b.get("test_top1").asDouble(), 0.0101, f.toString());
+                }
+                for (int c = 0; a.has("checkpoints") && c < a.get("checkpoints").size(); c++) {
+                    double x = a.get("checkpoints").get(c).get("val_loss").asDouble();
+                    assertEquals(x, b.get("checkpoints").get(c).get("val_loss").asDouble(), 1e-4 * x, f.toString());
+                }
+            }
+        }
+        assertEquals(first.targets().size(), parallel.targets().size());
+        String md = Files.readString(parallel.report());
+        assertTrue(md.lines().anyMatch(l -> l.startsWith("Wall time: ") && l.contains("in 1 invocation(s)") && l.contains("2 worker(s)")), md);
+    }
+
+    @Test
     void aFolderHoldsOneExperiment() throws IOException {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> quietly(() -> reproduce(tinyPlan().with(null, 8L, 3, null), repro)));

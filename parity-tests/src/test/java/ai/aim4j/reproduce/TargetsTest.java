@@ -47,7 +47,7 @@ class TargetsTest {
             Results.Run run = new Results.Run(64, "w64", 0, (long) p[0], 1, "r", 0, List.of(new Results.Checkpoint(6, p[1], "m", "h")), "c", ENV);
             scaling.add(new Findings.DataPoint((long) p[0], run, probe(64, null, 0, p[1], p[2])));
         }
-        return new Findings(plan, d, trials, scaling);
+        return new Findings(plan, d, trials, scaling, new WallClock.Total(List.of(new WallClock.Span("2026-01-01T00:00:00Z", 60, 1, ENV))));
     }
 
     private static Results.Probe probe(Integer width, Long step, long seed, Double valLoss, double top1) {
@@ -147,6 +147,19 @@ class TargetsTest {
         List<Target> quick = Targets.evaluate(findings(true, loss, GOOD_PROBE, RANDOM, PIXELS, ordered));
         assertEquals(List.of("Pre-trained beats", "Quick run"), quick.stream().filter(Target::counts)
                 .map(x -> x.name().substring(0, x.name().indexOf(' ', x.name().indexOf(' ') + 1))).toList());
+    }
+
+    @Test
+    void theTimeBudgetIsWallTimeSummedOverInvocations() {
+        Findings f = findings(false, new double[][] {{0.40, 0.41, 0.42}, {0.30, 0.31, 0.32}}, GOOD_PROBE, RANDOM, PIXELS, List.of());
+        assertEquals("1.0 min", named(Targets.evaluate(f), "Full run time").measured());
+        // Two invocations of 100 and 90 minutes (the first interrupted): 190 minutes, over the 180-minute budget,
+        // however little of it the steps' own seconds account for.
+        WallClock.Total twice = new WallClock.Total(List.of(new WallClock.Span("2026-01-01T00:00:00Z", 6_000, 2, ENV),
+                new WallClock.Span("2026-01-02T00:00:00Z", 5_400, 2, ENV)));
+        Target time = named(Targets.evaluate(new Findings(f.plan(), f.data(), f.trials(), f.dataScaling(), twice)), "Full run time");
+        assertEquals("190.0 min", time.measured());
+        assertFalse(time.pass());
     }
 
     @Test
