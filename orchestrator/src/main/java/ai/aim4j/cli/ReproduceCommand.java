@@ -79,7 +79,7 @@ final class ReproduceCommand implements Callable<Integer> {
         if (jobs == 1) {
             return r.run();
         }
-        return r.run(new WorkerProcesses(jobs, Main.class.getName(), List.of("reproduce", dataset, "--out", out.toAbsolutePath().toString(),
+        return r.run(new WorkerProcesses(jobs, Main.class.getName(), List.of("reproduce", dataset, "--out", out.toString(),
                 "--worker")));
     }
 

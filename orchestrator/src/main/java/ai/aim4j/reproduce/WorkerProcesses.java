@@ -77,7 +77,7 @@ public final class WorkerProcesses implements Reproduction.Workers {
         }
     }
 
-    /** This JVM's command line with the worker's thread share, running the main class on the worker's arguments. */
+    /** This JVM's command line (and working folder) with the worker's thread share, running the main class on the worker's arguments. */
     private List<String> command() {
         int threads = Math.max(1, Runtime.getRuntime().availableProcessors() / jobs);
         List<String> cmd = new ArrayList<>();
