@@ -111,12 +111,12 @@ public final class Reproduction {
         Results.Data data;
         List<Findings.Trial> trials = new ArrayList<>();
         List<Findings.DataPoint> scaling = new ArrayList<>();
+        Files.createDirectories(dir);
+        fixPlan();
         try (WallClock clock = WallClock.start(dir.resolve("results"), workers.jobs(), here())) {
             data = prepare();
-            if (workers != Workers.NONE) {
-                new Claims(dir.resolve("claims")).clear();
-                workers.run();
-            }
+            new Claims(dir.resolve("claims")).clear();
+            workers.run();
             for (long seed : plan.seedList()) {
                 trials.add(trial(seed));
             }
@@ -170,10 +170,8 @@ public final class Reproduction {
         return units;
     }
 
-    /** Shards the data (once) and stores the plan and the model configs: what every unit needs. */
+    /** Shards the data (once) and stores the model configs: what every unit needs besides the plan. */
     private Results.Data prepare() throws IOException {
-        Files.createDirectories(dir);
-        fixPlan();
         Results.Data data = results.once("data", Results.Data.class, this::prepareData);
         for (int w : plan.widths()) {
             AtomicFiles.writeString(modelFile(w), plan.model(w).toJson().toPrettyString() + "\n");

@@ -45,7 +45,9 @@ public final class WorkerProcesses implements Reproduction.Workers {
     @Override
     public void run() throws IOException {
         List<Process> workers = new ArrayList<>();
-        Thread stopAll = new Thread(() -> workers.forEach(Process::destroy));
+        // Killed outright: a JVM asked to exit while its thread is inside libtorch can crash on the way out, and a worker's
+        // finished units are stored atomically, so nothing is lost that a re-run would not redo anyway.
+        Thread stopAll = new Thread(() -> workers.forEach(Process::destroyForcibly));
         Runtime.getRuntime().addShutdownHook(stopAll);
         try {
             for (int k = 0; k < jobs; k++) {
@@ -59,7 +61,7 @@ public final class WorkerProcesses implements Reproduction.Workers {
                         running.remove(f);
                         int code = f.get().exitValue();
                         if (code != 0) {
-                            workers.forEach(Process::destroy);
+                            workers.forEach(Process::destroyForcibly);
                             throw new IOException("reproduce: worker " + (workers.indexOf(f.get()) + 1) + " of " + jobs + " stopped with exit code "
                                     + code + " (its error is above); what the workers finished is kept: re-run the same command to continue");
                         }
@@ -68,7 +70,7 @@ public final class WorkerProcesses implements Reproduction.Workers {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            workers.forEach(Process::destroy);
+            workers.forEach(Process::destroyForcibly);
             throw new IOException("reproduce: interrupted while its workers ran", e);
         } catch (ExecutionException e) {
             throw new IOException("reproduce: a worker could not be watched: " + e.getCause().getMessage(), e);

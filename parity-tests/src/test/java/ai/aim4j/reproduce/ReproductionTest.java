@@ -257,6 +257,17 @@ class ReproductionTest {
     }
 
     @Test
+    void aFailedWorkerFailsTheRunInOneLine() throws IOException {
+        Path empty = Files.createDirectories(dir.resolve("unprepared"));
+        IOException e = assertThrows(IOException.class, () -> quietly(() -> {
+            new WorkerProcesses(2, Main.class.getName(), List.of("reproduce", "synthetic", "--out", empty.toString(), "--worker")).run();
+            return null;
+        }));
+        assertTrue(e.getMessage().matches("reproduce: worker [12] of 2 stopped with exit code 1 .*re-run the same command to continue"),
+                e.getMessage());
+    }
+
+    @Test
     void aFolderHoldsOneExperiment() throws IOException {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> quietly(() -> reproduce(tinyPlan().with(null, 8L, 3, null), repro)));

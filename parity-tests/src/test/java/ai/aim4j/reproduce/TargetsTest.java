@@ -171,8 +171,8 @@ class TargetsTest {
         }
         ReproducePlan full = ReproducePlan.full("fmnist");
         assertEquals(List.of(0L, 1L, 2L), full.seedList());
-        assertEquals(List.of(3_000L, 10_000L, 55_000L), full.dataSizes());
+        assertEquals(List.of(500L, 1_500L, 55_000L), full.dataSizes());
         // On the synthetic stand-in the data sizes keep their fractions of the training part.
-        assertEquals(List.of(589L, 1_963L, 10_800L), full.withImages(10_800, 1_200, 2_000).dataSizes());
+        assertEquals(List.of(128L, 294L, 10_800L), full.withImages(10_800, 1_200, 2_000).dataSizes());
     }
 }
