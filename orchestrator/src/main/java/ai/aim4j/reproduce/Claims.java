@@ -1,11 +1,10 @@
 package ai.aim4j.reproduce;
 
+import ai.aim4j.files.FileTrees;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.stream.Stream;
 
 /**
  * Which worker does which unit of a reproduction run side by side: a worker takes a unit by
@@ -22,13 +21,7 @@ final class Claims {
 
     /** Forgets every claim (only while no worker runs). */
     void clear() throws IOException {
-        if (Files.isDirectory(dir)) {
-            try (Stream<Path> files = Files.walk(dir)) {
-                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.delete(p);
-                }
-            }
-        }
+        FileTrees.delete(dir);
     }
 
     /** Whether this worker takes {@code unit}: true for exactly one of the workers that ask. */

@@ -172,7 +172,7 @@ public final class Reproduction {
 
     /** Shards the data (once) and stores the model configs: what every unit needs besides the plan. */
     private Results.Data prepare() throws IOException {
-        Results.Data data = results.once("data", Results.Data.class, this::prepareData);
+        Results.Data data = data();
         for (int w : plan.widths()) {
             AtomicFiles.writeString(modelFile(w), plan.model(w).toJson().toPrettyString() + "\n");
         }
@@ -235,7 +235,7 @@ public final class Reproduction {
 
     /** The largest size pre-trained with the first seed on the first {@code n} images of the training part, and its final probe. */
     private Findings.DataPoint dataRun(long n) throws IOException {
-        Results.DataPart part = results.once("data", Results.Data.class, this::prepareData).subsets().stream()
+        Results.DataPart part = data().subsets().stream()
                 .filter(p -> p.images() == n).findFirst().orElseThrow();
         Results.Run run = pretrain(plan.widths().getLast(), plan.seed(), Path.of(part.dir()), n, "data-" + n, "data" + n);
         return new Findings.DataPoint(n, run, finalProbe(run, "data" + n, dir.resolve("probes").resolve("data-" + n)));
@@ -288,6 +288,11 @@ public final class Reproduction {
             here = Environment.current(version);
         }
         return here;
+    }
+
+    /** The data step's result: stored once, read by every unit after. */
+    private Results.Data data() throws IOException {
+        return results.once("data", Results.Data.class, this::prepareData);
     }
 
     /**
