@@ -66,11 +66,30 @@ public final class AimPretraining extends Model {
      */
     public Forward forward(NDArray images, NDArray prefixMask) {
         NDArray x = images.toType(dtype(), false);
-        NDArray mask = PrefixCausalMask.additive(prefixMask, dtype());
-        NDList blocks = trunk.blocks(preprocessor.forward(x), trunk.depth() - 1, mask);
-        NDArray tokens = trunk.postTrunkNorm(blocks.getLast());
+        NDArray tokens = trunk.postTrunkNorm(trunkOutput(x, prefixMask, null));
         NDArray preds = head.forward(tokens);
         int[] p = config.trunk().patchSize();
         return new Forward(tokens, preds, PixelLoss.compute(preds, x, prefixMask, p[0], p[1]));
+    }
+
+    /**
+     * The loss as training needs it, computing only what it reads: after the last block's attention
+     * (its projection and MLP), the trunk's last norm and the pixel head run on the scored positions
+     * ({@link ScoredPositions}, about half the tokens), where {@link #forward} runs them on every
+     * token. The same loss and gradients up to float rounding.
+     */
+    public PixelLoss.Terms loss(NDArray images, NDArray prefixMask) {
+        NDArray x = images.toType(dtype(), false);
+        ScoredPositions at = ScoredPositions.of(prefixMask, x.getManager());
+        NDArray tokens = trunk.postTrunkNorm(trunkOutput(x, prefixMask, at.rows()));
+        int[] p = config.trunk().patchSize();
+        return PixelLoss.scored(head.forward(tokens, at.positions()), x, at, p[0], p[1]);
+    }
+
+    /** The last trunk block's output, attending prefix-causally, at {@code rows} ({@link ai.aim4j.model.nn.TokenRows}; null: all). */
+    private NDArray trunkOutput(NDArray x, NDArray prefixMask, NDArray rows) {
+        NDArray mask = PrefixCausalMask.additive(prefixMask, dtype());
+        NDList blocks = trunk.blocks(preprocessor.forward(x), trunk.depth() - 1, mask, rows);
+        return blocks.getLast();
     }
 }

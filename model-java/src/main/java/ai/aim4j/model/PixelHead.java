@@ -1,5 +1,6 @@
 package ai.aim4j.model;
 
+import ai.aim4j.model.aten.Aten;
 import ai.aim4j.model.config.PretrainConfig;
 import ai.aim4j.model.nn.Init;
 import ai.aim4j.model.nn.Kind;
@@ -62,7 +63,16 @@ public final class PixelHead extends Layer {
 
     /** Trunk tokens {@code (B, N, D)} to pixel predictions {@code (B, N, C*ph*pw)}. */
     public NDArray forward(NDArray trunkTokens) {
-        NDArray z = projection.forward(trunkTokens).add(posEmbed.value());
+        return decode(projection.forward(trunkTokens).add(posEmbed.value()));
+    }
+
+    /** Trunk tokens {@code (M, D)} taken at image positions {@code positions} (int64, {@code M}) to predictions {@code (M, C*ph*pw)}. */
+    public NDArray forward(NDArray tokens, NDArray positions) {
+        // Gathered from (1, N, E) along the positions, then (M, E): both arrays the batch's, not the model's.
+        return decode(projection.forward(tokens).add(Aten.indexSelect(posEmbed.value(), 1, positions).squeeze(0)));
+    }
+
+    private NDArray decode(NDArray z) {
         for (DecoderBlock block : blocks) {
             // Each block's intermediates are freed when it returns; only its output survives.
             try (NDScope scope = new NDScope()) {

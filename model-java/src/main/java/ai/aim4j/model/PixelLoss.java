@@ -1,6 +1,7 @@
 package ai.aim4j.model;
 
 import ai.aim4j.model.nn.Scalars;
+import ai.aim4j.model.nn.TokenRows;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 
@@ -21,6 +22,14 @@ public final class PixelLoss {
      * the per-position terms and {@code count} their number, {@code loss = sum / count}.
      */
     public record Result(NDArray targets, NDArray perPosition, NDArray targetMask, NDArray sum, double count, NDArray loss) {}
+
+    /** The loss as training takes it: the differentiable sum of the scored terms and their number, {@code loss = sum / count}. */
+    public record Terms(NDArray sum, double count) {
+        /** {@code sum / count}, differentiable. */
+        public NDArray loss() {
+            return sum.div(Scalars.of(sum, count));
+        }
+    }
 
     /** Patchified, per-patch normalized targets {@code (B, N, ph*pw*C)} of {@code (B, C, H, W)} images. */
     public static NDArray targets(NDArray images, int ph, int pw) {
@@ -56,5 +65,18 @@ public final class PixelLoss {
         }
         NDArray sum = perPosition.mul(mask).sum();
         return new Result(targets, perPosition, prefixMask.get(":, 1:"), sum, terms, sum.div(count));
+    }
+
+    /**
+     * The loss terms of predictions made at the scored positions alone (see {@link ScoredPositions}):
+     * the same terms {@link #compute} keeps from predictions at every position.
+     *
+     * @param preds  {@code (M, P)} predictions at {@code at.rows()}
+     * @param images {@code (B, C, H, W)} normalized input images
+     */
+    public static Terms scored(NDArray preds, NDArray images, ScoredPositions at, int ph, int pw) {
+        NDArray all = targets(images, ph, pw);
+        NDArray targets = TokenRows.select(all, at.targets());
+        return new Terms(preds.sub(targets).square().mean(new int[] {-1}).sum(), at.count());
     }
 }

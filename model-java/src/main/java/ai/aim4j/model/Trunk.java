@@ -27,11 +27,19 @@ public final class Trunk extends Layer {
 
     /** Outputs of blocks {@code 0..last} from the first block's input {@code x}; {@code mask} null or additive. */
     public NDList blocks(NDArray x, int last, NDArray mask) {
+        return blocks(x, last, mask, null);
+    }
+
+    /**
+     * As {@link #blocks(NDArray, int, NDArray)}, block {@code last} computing its output at
+     * {@code lastRows} only ({@link ai.aim4j.model.nn.TokenRows}, {@code (M, D)}; null: every token).
+     */
+    public NDList blocks(NDArray x, int last, NDArray mask, NDArray lastRows) {
         NDList outputs = new NDList();
         // Under autocast the mask is cast once here, not once per block's attention.
         NDArray blockMask = Autocast.operand(mask, x.getManager());
         for (int i = 0; i <= last; i++) {
-            x = blocks[i].forward(x, blockMask);
+            x = blocks[i].forward(x, blockMask, i == last ? lastRows : null);
             outputs.add(x);
         }
         return outputs;

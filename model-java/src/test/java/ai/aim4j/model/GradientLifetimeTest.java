@@ -84,8 +84,8 @@ class GradientLifetimeTest {
 
     @Test
     void preTrainingGradientsSurviveAGarbageCollection() {
-        Loss<AimPretraining> loss = (m, scope) -> m.forward(gaussian(scope, 1, 2, 3, 16, 16),
-                scope.create(PrefixCausalMask.sample(0, new long[2], new long[] {0, 1}, 16), new Shape(2, 16))).loss().loss();
+        Loss<AimPretraining> loss = (m, scope) -> m.loss(gaussian(scope, 1, 2, 3, 16, 16),
+                scope.create(PrefixCausalMask.sample(0, new long[2], new long[] {0, 1}, 16), new Shape(2, 16))).sum();
         assertSameGradients(gradients(AimPretraining.initialize(PRETRAINING, 3, DataType.FLOAT32), loss, false),
                 gradients(AimPretraining.initialize(PRETRAINING, 3, DataType.FLOAT32), loss, true));
     }

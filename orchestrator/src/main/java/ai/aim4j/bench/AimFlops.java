@@ -21,15 +21,31 @@ public final class AimFlops {
 
     /** Per image, pre-training forward: the trunk and the pixel head (projection, MLP blocks, prediction). */
     public static double pretrainForwardPerImage(PretrainConfig c) {
-        double n = c.trunk().numPatches();
-        double e = c.headWidth();
-        double head = 2 * n * c.trunk().dim() * e + c.headBlocks() * 2 * 2 * n * e * e * c.headMlpRatio() + 2 * n * e * c.patchValues();
-        return trunkPerImage(c.trunk()) + head;
+        return trunkPerImage(c.trunk()) + pixelHeadPerImage(c);
     }
 
     /** A training step costs about three forward passes (the backward pass takes two). */
     public static double pretrainStepPerImage(PretrainConfig c) {
         return 3 * pretrainForwardPerImage(c);
+    }
+
+    /**
+     * Per image, aim4j's training step ({@code AimPretraining.loss}): as {@link #pretrainStepPerImage},
+     * but the last block's projection and MLP and the pixel head run on the scored positions only. A
+     * prefix length uniform in {@code [1, N-1]} leaves {@code N/2} of the {@code N} positions scored on average.
+     */
+    public static double trainingStepPerImage(PretrainConfig c) {
+        AimConfig t = c.trunk();
+        double n = t.numPatches();
+        double d = t.dim();
+        double lastBlockAfterAttention = 2 * n * d * d + 2 * 2 * n * d * t.mlpHidden();
+        return 3 * (pretrainForwardPerImage(c) - 0.5 * (lastBlockAfterAttention + pixelHeadPerImage(c)));
+    }
+
+    private static double pixelHeadPerImage(PretrainConfig c) {
+        double n = c.trunk().numPatches();
+        double e = c.headWidth();
+        return 2 * n * c.trunk().dim() * e + c.headBlocks() * 2 * 2 * n * e * e * c.headMlpRatio() + 2 * n * e * c.patchValues();
     }
 
     private static double trunkPerImage(AimConfig c) {

@@ -67,7 +67,7 @@ public final class ForwardBench {
             contenders.addAll(r.contenders());
             rates.addAll(r.matmul());
         }
-        return new SideBySide(batch, AimFlops.forwardPerImage(config), rates, peak, contenders);
+        return new SideBySide(batch, AimFlops.forwardPerImage(config), AimFlops.forwardPerImage(config), rates, peak, contenders);
     }
 
     private static double[] seconds(AimConfig config, int batch, int warmup, int iters, Precision precision, PrintStream log) {

@@ -13,11 +13,12 @@ import java.util.Optional;
  * with {@code --dtype}) says so.
  *
  * @param batch images per step
- * @param flopsPerImage matmul FLOPs of one image's step (or forward pass), as {@link AimFlops} counts them
+ * @param flopsPerImage matmul FLOPs of one image's step (or forward pass) as the peers compute it, as {@link AimFlops} counts them
+ * @param aim4jFlopsPerImage the same as aim4j computes it (fewer where it skips work whose result is not read)
  * @param matmul the matmul rates measured in the same run; the best of a precision is its "of matmul" base
  * @param peak the theoretical peak, or null where it is unknown
  */
-public record SideBySide(int batch, double flopsPerImage, List<Rate> matmul, CpuPeak peak, List<Contender> contenders) {
+public record SideBySide(int batch, double flopsPerImage, double aim4jFlopsPerImage, List<Rate> matmul, CpuPeak peak, List<Contender> contenders) {
     /** The name of aim4j's own rows. */
     public static final String AIM4J = "aim4j";
 
@@ -35,6 +36,10 @@ public record SideBySide(int batch, double flopsPerImage, List<Rate> matmul, Cpu
                         + " set --fma-units or --clock-ghz%n", p, peak.describe(p));
             }
         }
+        if (aim4jFlopsPerImage != flopsPerImage) {
+            out.printf("  GFLOP/s counts what each computes: %.3f GFLOP an image for the peers, %.3f for aim4j%n", flopsPerImage / 1e9,
+                    aim4jFlopsPerImage / 1e9);
+        }
         out.printf("  %-5s %-18s %9s %9s %10s %8s %10s %9s%n", "", "", "images/s", "GFLOP/s", "of matmul", "of peak", "median s", "first s");
         for (Precision p : Precision.values()) {
             List<Contender> rows = contenders.stream().filter(c -> c.precision() == p).toList();
@@ -48,7 +53,7 @@ public record SideBySide(int batch, double flopsPerImage, List<Rate> matmul, Cpu
             }
             for (Contender c : rows) {
                 if (c.ran()) {
-                    double gflops = flopsPerImage * batch / c.medianS() / 1e9;
+                    double gflops = (c.name().equals(AIM4J) ? aim4jFlopsPerImage : flopsPerImage) * batch / c.medianS() / 1e9;
                     out.printf("  %-5s %-18s %9.2f %9.1f %10s %8s %10.4f %9.2f%n", label, c.name(), batch / c.medianS(), gflops,
                             share(gflops, bestMatmul(p)),
                             share(gflops, peak == null ? Double.NaN : peak.gflops(p)), c.medianS(), c.firstS());

@@ -80,7 +80,7 @@ public final class TrainBench {
             contenders.addAll(r.contenders());
             rates.addAll(r.matmul());
         }
-        return new SideBySide(batch, AimFlops.pretrainStepPerImage(c), rates, peak, contenders);
+        return new SideBySide(batch, AimFlops.pretrainStepPerImage(c), AimFlops.trainingStepPerImage(c), rates, peak, contenders);
     }
 
     /** The line naming a geometry. */

@@ -88,18 +88,22 @@ public final class PretrainParity {
             NDArray images = inputs.get("images").toNDArray(scope);
             NDArray mask = inputs.get("prefix_mask").toNDArray(scope);
             Map<String, HostTensor> got = new LinkedHashMap<>();
-            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                AimPretraining.Forward fw;
-                try (Autocast ignored = ParityCheck.scope(precision)) {
-                    fw = m.forward(images, mask);
-                }
+            // Every output of the full forward pass; the loss and gradients of the training path (the head at the scored positions).
+            try (Autocast ignored = ParityCheck.scope(precision)) {
+                AimPretraining.Forward fw = m.forward(images, mask);
                 got.put("trunk_tokens", ParityCheck.host(fw.trunkTokens()));
                 got.put("head_preds", ParityCheck.host(fw.preds()));
                 got.put("targets_normalized", ParityCheck.host(fw.loss().targets()));
                 got.put("per_position_loss", ParityCheck.host(fw.loss().perPosition()));
                 got.put("target_mask", ParityCheck.host(fw.loss().targetMask()));
-                got.put("loss", ParityCheck.host(fw.loss().loss()));
-                gc.backward(fw.loss().loss());
+            }
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                NDArray loss;
+                try (Autocast ignored = ParityCheck.scope(precision)) {
+                    loss = m.loss(images, mask).loss();
+                }
+                got.put("loss", ParityCheck.host(loss));
+                gc.backward(loss);
             }
             for (var e : got.entrySet()) {
                 String refKey = e.getKey().equals("target_mask") ? "target_mask" : e.getKey() + suffix;

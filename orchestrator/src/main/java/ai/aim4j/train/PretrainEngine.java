@@ -312,9 +312,9 @@ public final class PretrainEngine {
                         NDArray x = BatchTensors.images(batch, scope).get("0:" + take);
                         long[] ids = Arrays.copyOf(batch.ids(), take);
                         NDArray mask = scope.create(PrefixCausalMask.sample(VALIDATION_SEED, new long[take], ids, tokens), new Shape(take, tokens));
-                        PixelLoss.Result loss;
+                        PixelLoss.Terms loss;
                         try (Autocast ignored = s.precision().scope()) {
-                            loss = model.forward(x, mask).loss();
+                            loss = model.loss(x, mask);
                         }
                         totals[0] += loss.sum().toType(DataType.FLOAT64, false).getDouble();
                         totals[1] += loss.count();

@@ -57,9 +57,9 @@ public final class TrainStep implements AutoCloseable {
     /** Forward and backward of one micro-batch (its arrays belong to the caller's per-batch manager). */
     public void accumulate(NDArray images, NDArray prefixMask) {
         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-            PixelLoss.Result loss;
+            PixelLoss.Terms loss;
             try (Autocast ignored = precision.scope()) {
-                loss = model.forward(images, prefixMask).loss();
+                loss = model.loss(images, prefixMask);
             }
             sum += loss.sum().toType(DataType.FLOAT64, false).getDouble();
             count += loss.count();

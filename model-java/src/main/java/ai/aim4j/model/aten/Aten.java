@@ -7,13 +7,14 @@ import java.util.List;
 
 /**
  * ATen operators DJL does not offer, called through libtorch's dispatcher ({@link Dispatcher}): the
- * one place of the model that names operators. Results belong to the first argument's manager and
- * are recorded by autograd like DJL's own operations.
+ * one place of the model that names operators. Results belong to the first argument's manager
+ * (where not said otherwise) and are recorded by autograd like DJL's own operations.
  */
 public final class Aten {
     private static final Dispatcher.Op SDPA = Dispatcher.Op.of("aten::scaled_dot_product_attention", "");
     private static final Dispatcher.Op TO_DTYPE = Dispatcher.Op.of("aten::to", "dtype");
     private static final Dispatcher.Op SOFTMAX = Dispatcher.Op.of("aten::softmax", "int");
+    private static final Dispatcher.Op INDEX_SELECT = Dispatcher.Op.of("aten::index_select", "");
 
     private Aten() {}
 
@@ -61,6 +62,19 @@ public final class Aten {
     public static NDArray softmax(NDArray x, int axis) {
         try (Dispatcher.Stack s = new Dispatcher.Stack(3)) {
             return s.tensor(x).integer(axis).none().call(SOFTMAX, x.getManager());
+        }
+    }
+
+    /**
+     * The slices of {@code x} at {@code index} along {@code axis}, in that order (its gradient adds back
+     * into those slices). The result belongs to {@code index}'s manager: indices come with a batch,
+     * while {@code x} may be a parameter, whose manager lives as long as the model.
+     *
+     * @param index int64 indices, one dimension
+     */
+    public static NDArray indexSelect(NDArray x, int axis, NDArray index) {
+        try (Dispatcher.Stack s = new Dispatcher.Stack(3)) {
+            return s.tensor(x).integer(axis).tensor(index).call(INDEX_SELECT, index.getManager());
         }
     }
 

@@ -2,6 +2,7 @@ package ai.aim4j.model.nn;
 
 import ai.aim4j.model.aten.Aten;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import java.util.List;
 
 /**
@@ -23,15 +24,28 @@ public final class Attention extends Layer {
 
     /** {@code x (B, N, D)}, {@code mask} null or additive {@code (B, 1, N, N)}. */
     public NDArray forward(NDArray x, NDArray mask) {
+        return forward(x, mask, null);
+    }
+
+    /**
+     * The queries' outputs at {@code rows} ({@link TokenRows}; null: every token): every token's keys
+     * and values, the output projection only where it is read.
+     */
+    public NDArray forward(NDArray x, NDArray mask, NDArray rows) {
         long[] s = x.getShape().getShape();
         long b = s[0];
         long n = s[1];
         long d = s[2];
         long hd = d / heads;
-        NDArray qkvHeads = qkv.forward(x).reshape(b, n, 3, heads, hd).transpose(2, 0, 3, 1, 4);
+        // Split, not indexed: the gradient of a split is one concatenation, that of each index a zero-filled copy of all of qkv.
+        NDList qkvParts = qkv.forward(x).reshape(b, n, 3, heads, hd).split(3, 2);
+        NDArray[] qkvHeads = new NDArray[3];
+        for (int i = 0; i < 3; i++) {
+            qkvHeads[i] = qkvParts.get(i).reshape(b, n, heads, hd).transpose(0, 2, 1, 3);
+        }
         // Under autocast q, k, v come out of qkv lowered already; the mask joins them, as autocast casts every operand.
-        NDArray heads = Aten.scaledDotProductAttention(qkvHeads.get(0), qkvHeads.get(1), qkvHeads.get(2),
+        NDArray heads = Aten.scaledDotProductAttention(qkvHeads[0], qkvHeads[1], qkvHeads[2],
                 Autocast.operand(mask, x.getManager()), 1.0 / Math.sqrt(hd));
-        return proj.forward(heads.transpose(0, 2, 1, 3).reshape(b, n, d));
+        return proj.forward(TokenRows.select(heads.transpose(0, 2, 1, 3).reshape(b, n, d), rows));
     }
 }

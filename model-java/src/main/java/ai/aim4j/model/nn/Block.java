@@ -20,9 +20,17 @@ public final class Block extends Layer {
 
     /** Frees the block's intermediate tensors as soon as it returns; only the output survives. */
     public NDArray forward(NDArray x, NDArray mask) {
+        return forward(x, mask, null);
+    }
+
+    /**
+     * The output at some tokens only: every token's keys and values, everything else at {@code rows}
+     * ({@link TokenRows}), giving {@code (M, D)}; every token, {@code (B, N, D)}, when {@code rows} is null.
+     */
+    public NDArray forward(NDArray x, NDArray mask, NDArray rows) {
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            NDArray h = x.add(attn.forward(norm1.forward(x), mask));
+            NDArray h = TokenRows.select(x, rows).add(attn.forward(norm1.forward(x), mask, rows));
             NDArray out = h.add(mlp.forward(norm2.forward(h)));
             NDScope.unregister(out);
             return out;

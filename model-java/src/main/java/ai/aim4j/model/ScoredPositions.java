@@ -1,0 +1,52 @@
+package ai.aim4j.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.util.Arrays;
+
+/**
+ * The positions the next-patch loss scores: token {@code i} of image {@code b} predicts patch
+ * {@code i + 1}, which counts only when it is not in the prefix. Under AIM's uniform prefixes about
+ * half the tokens are scored, so pre-training runs the pixel head on those rows alone; the others'
+ * predictions would be multiplied by zero.
+ *
+ * @param rows      the scored tokens as rows {@code b * N + i} of the flattened {@code (B * N, D)} trunk output
+ * @param targets   their target patches, rows {@code b * N + i + 1} of the flattened patches
+ * @param positions their positions {@code i} in the image (for position tables)
+ * @param count     how many there are
+ */
+public record ScoredPositions(NDArray rows, NDArray targets, NDArray positions, int count) {
+
+    /**
+     * The scored positions of a {@code (B, N)} prefix mask (true = not in the prefix), as int64 index
+     * arrays of {@code manager}.
+     *
+     * @throws IllegalArgumentException when every prefix covers its whole image (nothing to score)
+     */
+    public static ScoredPositions of(NDArray prefixMask, NDManager manager) {
+        long[] shape = prefixMask.getShape().getShape();
+        int b = Math.toIntExact(shape[0]);
+        int n = Math.toIntExact(shape[1]);
+        boolean[] notPrefix = prefixMask.toBooleanArray();
+        long[] rows = new long[b * (n - 1)];
+        long[] positions = new long[rows.length];
+        int count = 0;
+        for (int s = 0; s < b; s++) {
+            for (int i = 0; i + 1 < n; i++) {
+                if (notPrefix[s * n + i + 1]) {
+                    rows[count] = (long) s * n + i;
+                    positions[count++] = i;
+                }
+            }
+        }
+        if (count == 0) {
+            throw new IllegalArgumentException("no non-prefix target in the batch: every prefix covers its whole image");
+        }
+        long[] targets = new long[count];
+        for (int k = 0; k < count; k++) {
+            targets[k] = rows[k] + 1;
+        }
+        return new ScoredPositions(manager.create(Arrays.copyOf(rows, count)), manager.create(targets),
+                manager.create(Arrays.copyOf(positions, count)), count);
+    }
+}
