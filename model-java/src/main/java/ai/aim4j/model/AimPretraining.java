@@ -73,8 +73,8 @@ public final class AimPretraining extends Model {
     }
 
     /**
-     * The loss as training needs it, computing only what it reads: after the last block's attention
-     * (its projection and MLP), the trunk's last norm and the pixel head run on the scored positions
+     * The loss as training needs it, computing only what it reads: the last block's attention
+     * projection and MLP, the trunk's last norm and the pixel head run on the scored positions
      * ({@link ScoredPositions}, about half the tokens), where {@link #forward} runs them on every
      * token. The same loss and gradients up to float rounding.
      */

@@ -7,8 +7,8 @@ import java.util.Arrays;
 /**
  * The positions the next-patch loss scores: token {@code i} of image {@code b} predicts patch
  * {@code i + 1}, which counts only when it is not in the prefix. Under AIM's uniform prefixes about
- * half the tokens are scored, so pre-training runs the pixel head on those rows alone; the others'
- * predictions would be multiplied by zero.
+ * half the tokens are scored, so pre-training runs the layers after the last attention on those rows
+ * alone (see {@link AimPretraining#loss}); the others' predictions would be multiplied by zero.
  *
  * @param rows      the scored tokens as rows {@code b * N + i} of the flattened {@code (B * N, D)} trunk output
  * @param targets   their target patches, rows {@code b * N + i + 1} of the flattened patches
