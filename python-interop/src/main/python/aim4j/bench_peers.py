@@ -48,6 +48,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--config", required=True, help="model config JSON (a pre-training config for train)")
     p.add_argument("--batch", type=int, required=True)
     p.add_argument("--warmup", type=int, default=3)
+    p.add_argument("--warmup-s", type=float, default=0.0, help="untimed calls go on until this many seconds have passed too")
     p.add_argument("--steps", type=int, default=10)
     p.add_argument("--threads", type=int, default=os.cpu_count())
     a = p.parse_args(argv)
@@ -60,7 +61,7 @@ def main(argv: list[str] | None = None) -> None:
         p.error(f"{a.config}: train needs a pre-training config (one with a decoder)")
     _limit_threads(a.threads)
     runner = _torch if a.framework == "torch" else _jax
-    print(json.dumps(runner(a.task, cfg, modes, a.batch, a.warmup, a.steps, a.threads)))
+    print(json.dumps(runner(a.task, cfg, modes, a.batch, a.warmup, a.warmup_s, a.steps, a.threads)))
 
 
 def _limit_threads(threads: int) -> None:
@@ -79,32 +80,36 @@ def _inputs(trunk: AimConfig, batch: int) -> tuple[np.ndarray, list[np.ndarray]]
     return images, masks
 
 
-def _time(call: Callable[[int], None], warmup: int, steps: int) -> dict[str, float]:
-    """Seconds of the first call (compilation included), then the median, min and max of ``steps`` timed calls."""
-    start = time.perf_counter()
+def _time(call: Callable[[int], None], warmup: int, steps: int, warmup_s: float = 0.0) -> dict[str, float]:
+    """Seconds of the first call (compilation included), then the median, min and max of ``steps`` timed calls
+    after at least ``warmup`` untimed ones and ``warmup_s`` seconds of them."""
+    begin = start = time.perf_counter()
     call(0)
     first = time.perf_counter() - start
-    for i in range(1, warmup):
-        call(i)
+    done = 1
+    while done < warmup or time.perf_counter() - begin < warmup_s:
+        call(done)
+        done += 1
     times = []
     for i in range(steps):
         start = time.perf_counter()
-        call(warmup + i)
+        call(done + i)
         times.append(time.perf_counter() - start)
     return {"median_s": statistics.median(times), "min_s": min(times), "max_s": max(times), "first_s": first}
 
 
-def _measure(framework: str, mode: str, build: Callable[[], Callable[[int], None]], warmup: int, steps: int) -> dict[str, Any]:
+def _measure(framework: str, mode: str, build: Callable[[], Callable[[int], None]], warmup: int, warmup_s: float,
+             steps: int) -> dict[str, Any]:
     row: dict[str, Any] = {"mode": mode, "precision": MODES[framework][mode]}
     try:
-        row.update(_time(build(), warmup, steps))
+        row.update(_time(build(), warmup, steps, warmup_s))
     except Exception as e:  # noqa: BLE001 - a mode that cannot run here is reported, and the others still run
         # The first line of the exception: torch.compile's errors go on for pages.
         row["error"] = traceback.format_exception_only(e)[-1].strip().splitlines()[0][:300]
     return row
 
 
-def _torch(task: str, cfg: AimConfig | PretrainConfig, modes: list[str], batch: int, warmup: int, steps: int,
+def _torch(task: str, cfg: AimConfig | PretrainConfig, modes: list[str], batch: int, warmup: int, warmup_s: float, steps: int,
            threads: int) -> dict[str, Any]:
     import torch
 
@@ -147,7 +152,7 @@ def _torch(task: str, cfg: AimConfig | PretrainConfig, modes: list[str], batch: 
 
     return {"framework": "torch", "version": torch.__version__, "threads": torch.get_num_threads(),
             "matmul_gflops": {"fp32": _torch_mm(torch.float32), "bf16": _torch_mm(torch.bfloat16)},
-            "modes": [_measure("torch", m, lambda m=m: build(m), warmup, steps) for m in modes]}
+            "modes": [_measure("torch", m, lambda m=m: build(m), warmup, warmup_s, steps) for m in modes]}
 
 
 def _torch_mm(dtype: Any, size: int = 2048, iters: int = 5) -> float:
@@ -163,7 +168,7 @@ def _torch_mm(dtype: Any, size: int = 2048, iters: int = 5) -> float:
     return 2 * size ** 3 / t["median_s"] / 1e9
 
 
-def _jax(task: str, cfg: AimConfig | PretrainConfig, modes: list[str], batch: int, warmup: int, steps: int,
+def _jax(task: str, cfg: AimConfig | PretrainConfig, modes: list[str], batch: int, warmup: int, warmup_s: float, steps: int,
          threads: int) -> dict[str, Any]:
     import jax
     import jax.numpy as jnp
@@ -216,7 +221,7 @@ def _jax(task: str, cfg: AimConfig | PretrainConfig, modes: list[str], batch: in
         return step
 
     return {"framework": "jax", "version": jax.__version__, "threads": len(os.sched_getaffinity(0)),
-            "modes": [_measure("jax", m, lambda m=m: build(m), warmup, steps) for m in modes]}
+            "modes": [_measure("jax", m, lambda m=m: build(m), warmup, warmup_s, steps) for m in modes]}
 
 
 if __name__ == "__main__":

@@ -84,7 +84,7 @@ public final class ForwardBench {
             }
             pixels.flip();
             log.printf("timing %d + %d forward passes in %s...%n", warmup, iters, precision);
-            return Timing.median(warmup, iters, () -> {
+            return Timing.median(warmup, Timing.WARMUP_SECONDS, iters, () -> {
                 try (NDManager scope = NDManager.newBaseManager(); Autocast ignored = precision.scope()) {
                     NDArray images = scope.create(pixels, new Shape(batch, c, h, w), DataType.FLOAT32);
                     NDList blocks = aim.extractFeatures(images, -1, null);

@@ -51,7 +51,7 @@ public final class PythonPeers {
     /**
      * Times {@code modes} on {@code task} ({@code train}: the pre-training step; {@code forward}: the
      * inference model with its probe head) of {@code config} at {@code batch}, with {@code threads}
-     * threads.
+     * threads, warmed up as aim4j is ({@code warmup} calls and {@link Timing#WARMUP_SECONDS}).
      */
     public static Report run(PythonEnvironment env, String task, ObjectNode config, int batch, int warmup, int steps, int threads,
                              List<String> modes) throws IOException, InterruptedException {
@@ -69,7 +69,7 @@ public final class PythonPeers {
                 String framework = e.getKey();
                 List<String> args = List.of("-m", "aim4j.bench_peers", task, "--framework", framework, "--modes", String.join(",", e.getValue()),
                         "--config", configFile.toString(), "--batch", Integer.toString(batch), "--warmup", Integer.toString(warmup),
-                        "--steps", Integer.toString(steps), "--threads", Integer.toString(threads));
+                        "--warmup-s", Double.toString(Timing.WARMUP_SECONDS), "--steps", Integer.toString(steps), "--threads", Integer.toString(threads));
                 Path log = tmp.resolve(framework + ".log");
                 Process p = env.process(args).redirectError(log.toFile()).start();
                 p.getOutputStream().close();

@@ -116,7 +116,7 @@ public final class TrainBench {
             long[] epochs = new long[batch];
             long[] counter = {(long) comm.rank() << 32};
             List<Double> comms = new ArrayList<>();
-            double[] step = Timing.median(warmup, steps, () -> {
+            double[] step = Timing.median(warmup, Timing.WARMUP_SECONDS, steps, () -> {
                 for (int i = 0; i < batch; i++) {
                     ids[i] = counter[0]++;
                 }

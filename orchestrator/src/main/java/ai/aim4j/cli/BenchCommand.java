@@ -49,7 +49,7 @@ final class BenchCommand {
         @Option(names = "--iters", defaultValue = "10", description = "timed iterations (default: ${DEFAULT-VALUE})")
         int iters;
 
-        @Option(names = "--warmup", defaultValue = "3", description = "untimed iterations first (default: ${DEFAULT-VALUE})")
+        @Option(names = "--warmup", defaultValue = "3", description = "untimed iterations first, and at least 2 s of them (default: ${DEFAULT-VALUE})")
         int warmup;
 
         @Override
@@ -121,7 +121,7 @@ final class BenchCommand {
         @Option(names = "--steps", defaultValue = "10", description = "timed steps (default: ${DEFAULT-VALUE})")
         int steps;
 
-        @Option(names = "--warmup", defaultValue = "3", description = "untimed steps first (default: ${DEFAULT-VALUE})")
+        @Option(names = "--warmup", defaultValue = "3", description = "untimed steps first, and at least 2 s of them (default: ${DEFAULT-VALUE})")
         int warmup;
 
         @Override
