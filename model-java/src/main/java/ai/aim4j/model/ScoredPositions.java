@@ -13,9 +13,8 @@ import java.util.Arrays;
  * @param rows      the scored tokens as rows {@code b * N + i} of the flattened {@code (B * N, D)} trunk output
  * @param targets   their target patches, rows {@code b * N + i + 1} of the flattened patches
  * @param positions their positions {@code i} in the image (for position tables)
- * @param count     how many there are
  */
-public record ScoredPositions(NDArray rows, NDArray targets, NDArray positions, int count) {
+public record ScoredPositions(NDArray rows, NDArray targets, NDArray positions) {
 
     /**
      * The scored positions of a {@code (B, N)} prefix mask (true = not in the prefix), as int64 index
@@ -29,12 +28,14 @@ public record ScoredPositions(NDArray rows, NDArray targets, NDArray positions, 
         int n = Math.toIntExact(shape[1]);
         boolean[] notPrefix = prefixMask.toBooleanArray();
         long[] rows = new long[b * (n - 1)];
+        long[] targets = new long[rows.length];
         long[] positions = new long[rows.length];
         int count = 0;
         for (int s = 0; s < b; s++) {
             for (int i = 0; i + 1 < n; i++) {
                 if (notPrefix[s * n + i + 1]) {
                     rows[count] = (long) s * n + i;
+                    targets[count] = rows[count] + 1;
                     positions[count++] = i;
                 }
             }
@@ -42,11 +43,12 @@ public record ScoredPositions(NDArray rows, NDArray targets, NDArray positions, 
         if (count == 0) {
             throw new IllegalArgumentException("no non-prefix target in the batch: every prefix covers its whole image");
         }
-        long[] targets = new long[count];
-        for (int k = 0; k < count; k++) {
-            targets[k] = rows[k] + 1;
-        }
-        return new ScoredPositions(manager.create(Arrays.copyOf(rows, count)), manager.create(targets),
-                manager.create(Arrays.copyOf(positions, count)), count);
+        return new ScoredPositions(manager.create(Arrays.copyOf(rows, count)), manager.create(Arrays.copyOf(targets, count)),
+                manager.create(Arrays.copyOf(positions, count)));
+    }
+
+    /** How many positions are scored. */
+    public long count() {
+        return rows.getShape().get(0);
     }
 }

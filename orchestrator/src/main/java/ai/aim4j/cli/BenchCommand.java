@@ -59,7 +59,7 @@ final class BenchCommand {
             CpuPeak peak = peers.peak(System.out);
             List<Precision> precisions = peers.precisions(peak, System.out);
             for (int batch : batches) {
-                SideBySide table = peers.rounds(() -> ForwardBench.run(c, batch, warmup, iters, precisions, python, peers.modes(), peak, System.err));
+                SideBySide table = peers.measure(() -> ForwardBench.run(c, batch, warmup, iters, precisions, python, peers.modes(), peak, System.err));
                 System.out.println(ForwardBench.describe(c, batch));
                 table.print(System.out);
             }
@@ -133,7 +133,7 @@ final class BenchCommand {
             List<Precision> precisions = peers.precisions(peak, System.out);
             for (TrainBench.Geometry g : geometries) {
                 int b = batch == null ? g.batch() : batch;
-                SideBySide table = peers.rounds(() -> TrainBench.run(g.config(), b, warmup, steps, precisions, python, peers.modes(), peak));
+                SideBySide table = peers.measure(() -> TrainBench.run(g.config(), b, warmup, steps, precisions, python, peers.modes(), peak));
                 System.out.println(TrainBench.describe(g.name(), g.config(), b));
                 table.print(System.out);
             }

@@ -38,7 +38,7 @@ final class PeerOptions {
     int rounds;
 
     /** The side-by-side table of {@code rounds} runs of {@code round}, merged ({@link SideBySide#merge}); an error for fewer than 1. */
-    SideBySide rounds(Round round) throws IOException, InterruptedException {
+    SideBySide measure(Round round) throws IOException, InterruptedException {
         if (rounds < 1) {
             throw new IllegalArgumentException("--rounds must be at least 1, got " + rounds);
         }

@@ -22,13 +22,9 @@ public final class Attention extends Layer {
         this.heads = heads;
     }
 
-    /** {@code x (B, N, D)}, {@code mask} null or additive {@code (B, 1, N, N)}. */
-    public NDArray forward(NDArray x, NDArray mask) {
-        return forward(x, mask, null);
-    }
-
     /**
-     * The queries' outputs at {@code rows} ({@link TokenRows}; null: every token): every token's keys
+     * {@code x (B, N, D)}, {@code mask} null or additive {@code (B, 1, N, N)}; the output for every
+     * token when {@code rows} is null, else at {@code rows} only ({@link TokenRows}): every token's keys
      * and values, the output projection only where it is read.
      */
     public NDArray forward(NDArray x, NDArray mask, NDArray rows) {

@@ -18,14 +18,10 @@ public final class Block extends Layer {
         this.norm2 = layer("norm_2", new LayerNorm(dim, eps));
     }
 
-    /** Frees the block's intermediate tensors as soon as it returns; only the output survives. */
-    public NDArray forward(NDArray x, NDArray mask) {
-        return forward(x, mask, null);
-    }
-
     /**
-     * The output at some tokens only: every token's keys and values, everything else at {@code rows}
-     * ({@link TokenRows}), giving {@code (M, D)}; every token, {@code (B, N, D)}, when {@code rows} is null.
+     * The block's output: {@code (B, N, D)} for every token when {@code rows} is null, else {@code (M, D)}
+     * at {@code rows} only ({@link TokenRows}; keys and values still come from every token). Frees the
+     * block's intermediate tensors as soon as it returns; only the output survives.
      */
     public NDArray forward(NDArray x, NDArray mask, NDArray rows) {
         try (NDScope scope = new NDScope()) {

@@ -20,6 +20,6 @@ public final class TokenRows {
         if (rows == null) {
             return x;
         }
-        return Aten.indexSelect(x.reshape(-1, x.getShape().get(x.getShape().dimension() - 1)), 0, rows);
+        return Aten.indexSelect(x.reshape(-1, x.getShape().getLastDimension()), 0, rows);
     }
 }
