@@ -1,12 +1,17 @@
 """The Python peers of ``aim4j bench train`` and ``aim4j bench forward``: aim4j's reference AIM
-(:mod:`aim4j.reference`) in PyTorch or in JAX, timed as aim4j times itself (the median of whole steps
-after untimed warm-up steps, on fixed random images and freshly drawn prefixes), in each mode a user
-of that framework would reach for.
+(:mod:`aim4j.reference`) in PyTorch or in JAX, timed as aim4j times itself (whole steps after untimed
+warm-up steps, on fixed random images and freshly drawn prefixes), in each mode a user of that
+framework would reach for.
 
 ``python -m aim4j.bench_peers {train,forward} --framework {torch,jax} --config FILE --batch B ...``
-prints one JSON object: the framework's version, its threads, the float32 and bfloat16 ``torch.mm``
-rates (PyTorch only), and per mode its precision and the median, min and max seconds of a step (or
-a forward pass), the first call's seconds (compilation included), or the error that stopped it.
+serves timing requests, one JSON object a line on stdin, each answered by one JSON line on stdout, so
+that the benchmark can take turns between aim4j and every peer (a slow spell of a shared machine then
+falls on all of them alike). The first line out, unasked, is the framework's version, its threads and
+the float32 and bfloat16 ``torch.mm`` rates (PyTorch only). ``{"op": "warm", "mode": M, "warmup": W,
+"warmup_s": S}`` builds mode M and runs at least W untimed calls lasting at least S seconds, answered
+with the first call's seconds (compilation included) or the error that stopped it; ``{"op": "time",
+"mode": M, "steps": N}`` answers with the seconds of each of N timed calls. The process ends when
+stdin does.
 
 PyTorch modes: ``eager`` (the reference as written, explicit softmax attention), ``sdpa``
 (``scaled_dot_product_attention``), ``compile`` (``torch.compile`` of the SDPA model) and
@@ -22,9 +27,10 @@ import argparse
 import json
 import os
 import statistics
+import sys
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -44,24 +50,66 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python -m aim4j.bench_peers", description=__doc__.split("\n\n")[0])
     p.add_argument("task", choices=("train", "forward"))
     p.add_argument("--framework", choices=tuple(MODES), required=True)
-    p.add_argument("--modes", help="comma-separated modes (default: all of the framework's)")
     p.add_argument("--config", required=True, help="model config JSON (a pre-training config for train)")
     p.add_argument("--batch", type=int, required=True)
-    p.add_argument("--warmup", type=int, default=3)
-    p.add_argument("--warmup-s", type=float, default=0.0, help="untimed calls go on until this many seconds have passed too")
-    p.add_argument("--steps", type=int, default=10)
     p.add_argument("--threads", type=int, default=os.cpu_count())
     a = p.parse_args(argv)
-    modes = a.modes.split(",") if a.modes else list(MODES[a.framework])
-    unknown = [m for m in modes if m not in MODES[a.framework]]
-    if unknown:
-        p.error(f"unknown {a.framework} mode {unknown[0]!r}; expected one of {', '.join(MODES[a.framework])}")
     cfg = config_from_json(a.config)
     if a.task == "train" and not isinstance(cfg, PretrainConfig):
         p.error(f"{a.config}: train needs a pre-training config (one with a decoder)")
     _limit_threads(a.threads)
-    runner = _torch if a.framework == "torch" else _jax
-    print(json.dumps(runner(a.task, cfg, modes, a.batch, a.warmup, a.warmup_s, a.steps, a.threads)))
+    header, build = (_torch if a.framework == "torch" else _jax)(a.task, cfg, a.batch, a.threads)
+    _answer(header)
+    _serve(a.framework, build, sys.stdin)
+
+
+def _serve(framework: str, build: Builder, requests: Iterable[str]) -> None:
+    """Answers every request line; a mode is built on its first warm-up and kept."""
+    calls: dict[str, Callable[[int], None]] = {}
+    done: dict[str, int] = {}
+    for line in requests:
+        r = json.loads(line)
+        mode = r["mode"]
+        if mode not in MODES[framework]:
+            _answer({"error": f"unknown {framework} mode {mode!r}; expected one of {', '.join(MODES[framework])}"})
+        elif r["op"] == "warm":
+            try:
+                calls[mode] = build(mode)
+                first, done[mode] = _warm(calls[mode], r["warmup"], r["warmup_s"])
+                _answer({"first_s": first})
+            except Exception as e:  # noqa: BLE001 - a mode that cannot run here is reported, and the others still run
+                # The first line of the exception: torch.compile's errors go on for pages.
+                _answer({"error": traceback.format_exception_only(e)[-1].strip().splitlines()[0][:300]})
+        else:
+            _answer({"times": _timed(calls[mode], done[mode], r["steps"])})
+            done[mode] += r["steps"]
+
+
+def _answer(reply: dict[str, Any]) -> None:
+    print(json.dumps(reply), flush=True)
+
+
+def _warm(call: Callable[[int], None], warmup: int, warmup_s: float) -> tuple[float, int]:
+    """Seconds of the first call (compilation included) and how many untimed calls ran: at least
+    ``warmup``, for at least ``warmup_s`` seconds."""
+    begin = start = time.perf_counter()
+    call(0)
+    first = time.perf_counter() - start
+    done = 1
+    while done < warmup or time.perf_counter() - begin < warmup_s:
+        call(done)
+        done += 1
+    return first, done
+
+
+def _timed(call: Callable[[int], None], first: int, steps: int) -> list[float]:
+    """Seconds of each of ``steps`` calls, numbered from ``first`` (the step number picks the prefix mask)."""
+    times = []
+    for i in range(first, first + steps):
+        start = time.perf_counter()
+        call(i)
+        times.append(time.perf_counter() - start)
+    return times
 
 
 def _limit_threads(threads: int) -> None:
@@ -80,37 +128,10 @@ def _inputs(trunk: AimConfig, batch: int) -> tuple[np.ndarray, list[np.ndarray]]
     return images, masks
 
 
-def _time(call: Callable[[int], None], warmup: int, steps: int, warmup_s: float = 0.0) -> dict[str, float]:
-    """Seconds of the first call (compilation included), then the median, min and max of ``steps`` timed calls
-    after at least ``warmup`` untimed ones and ``warmup_s`` seconds of them."""
-    begin = start = time.perf_counter()
-    call(0)
-    first = time.perf_counter() - start
-    done = 1
-    while done < warmup or time.perf_counter() - begin < warmup_s:
-        call(done)
-        done += 1
-    times = []
-    for i in range(steps):
-        start = time.perf_counter()
-        call(done + i)
-        times.append(time.perf_counter() - start)
-    return {"median_s": statistics.median(times), "min_s": min(times), "max_s": max(times), "first_s": first}
+Builder = Callable[[str], Callable[[int], None]]
 
 
-def _measure(framework: str, mode: str, build: Callable[[], Callable[[int], None]], warmup: int, warmup_s: float,
-             steps: int) -> dict[str, Any]:
-    row: dict[str, Any] = {"mode": mode, "precision": MODES[framework][mode]}
-    try:
-        row.update(_time(build(), warmup, steps, warmup_s))
-    except Exception as e:  # noqa: BLE001 - a mode that cannot run here is reported, and the others still run
-        # The first line of the exception: torch.compile's errors go on for pages.
-        row["error"] = traceback.format_exception_only(e)[-1].strip().splitlines()[0][:300]
-    return row
-
-
-def _torch(task: str, cfg: AimConfig | PretrainConfig, modes: list[str], batch: int, warmup: int, warmup_s: float, steps: int,
-           threads: int) -> dict[str, Any]:
+def _torch(task: str, cfg: AimConfig | PretrainConfig, batch: int, threads: int) -> tuple[dict[str, Any], Builder]:
     import torch
 
     from .reference.torch_models import AimModel, AimPretrainModel, use_sdpa
@@ -150,9 +171,8 @@ def _torch(task: str, cfg: AimConfig | PretrainConfig, modes: list[str], batch: 
             opt.step()
         return step
 
-    return {"framework": "torch", "version": torch.__version__, "threads": torch.get_num_threads(),
-            "matmul_gflops": {"fp32": _torch_mm(torch.float32), "bf16": _torch_mm(torch.bfloat16)},
-            "modes": [_measure("torch", m, lambda m=m: build(m), warmup, warmup_s, steps) for m in modes]}
+    return {"version": torch.__version__, "threads": torch.get_num_threads(),
+            "matmul_gflops": {"fp32": _torch_mm(torch.float32), "bf16": _torch_mm(torch.bfloat16)}}, build
 
 
 def _torch_mm(dtype: Any, size: int = 2048, iters: int = 5) -> float:
@@ -164,12 +184,11 @@ def _torch_mm(dtype: Any, size: int = 2048, iters: int = 5) -> float:
         size = 512
     a = torch.randn(size, size).to(dtype)
     b = torch.randn(size, size).to(dtype)
-    t = _time(lambda i: torch.mm(a, b), 2, iters)
-    return 2 * size ** 3 / t["median_s"] / 1e9
+    _warm(lambda i: torch.mm(a, b), 2, 0.0)
+    return 2 * size ** 3 / statistics.median(_timed(lambda i: torch.mm(a, b), 0, iters)) / 1e9
 
 
-def _jax(task: str, cfg: AimConfig | PretrainConfig, modes: list[str], batch: int, warmup: int, warmup_s: float, steps: int,
-         threads: int) -> dict[str, Any]:
+def _jax(task: str, cfg: AimConfig | PretrainConfig, batch: int, threads: int) -> tuple[dict[str, Any], Builder]:
     import jax
     import jax.numpy as jnp
     import optax
@@ -220,8 +239,7 @@ def _jax(task: str, cfg: AimConfig | PretrainConfig, modes: list[str], batch: in
             state["params"], state["opt"] = jax.block_until_ready(update(state["params"], state["opt"], x, prefix[i % MASKS]))
         return step
 
-    return {"framework": "jax", "version": jax.__version__, "threads": len(os.sched_getaffinity(0)),
-            "modes": [_measure("jax", m, lambda m=m: build(m), warmup, warmup_s, steps) for m in modes]}
+    return {"version": jax.__version__, "threads": len(os.sched_getaffinity(0))}, build
 
 
 if __name__ == "__main__":

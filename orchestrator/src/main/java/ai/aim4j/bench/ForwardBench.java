@@ -37,13 +37,14 @@ public final class ForwardBench {
     }
 
     /**
-     * Times aim4j's forward pass, then the peers' (none when {@code python} is null), and returns the table.
+     * Times aim4j's forward pass in each precision and the peers' (none when {@code python} is null),
+     * taking turns ({@link Interleaved}), and returns the table.
      *
      * @param peak the theoretical peak, or null where it is unknown
      * @param log progress lines
      */
-    public static SideBySide run(AimConfig config, int batch, int warmup, int iters, List<Precision> precisions, PythonEnvironment python,
-                                 List<String> peers, CpuPeak peak, PrintStream log) throws IOException, InterruptedException {
+    public static SideBySide run(AimConfig config, int batch, Interleaved.Schedule schedule, List<Precision> precisions, PythonEnvironment python,
+                                 List<String> peers, CpuPeak peak, PrintStream log) throws IOException {
         log.printf("measuring the fp32 matmul rate...%n");
         long tokens = (long) batch * config.numPatches();
         double matmul = Math.max(Math.max(MatmulRate.gflops(2048, 2048, 2048, 2, 7), MatmulRate.gflops(4096, 4096, 4096, 1, 3)),
@@ -56,42 +57,48 @@ public final class ForwardBench {
             rates.add(new SideBySide.Rate(Precision.BF16, MatmulRate.gflops(tokens, config.dim(), config.mlpHidden(), 2, 7, Precision.BF16),
                     MatmulRate.engine() + ", the MLP's first product"));
         }
-        List<Contender> contenders = new ArrayList<>();
-        for (Precision p : precisions) {
-            contenders.add(Timing.contender(SideBySide.AIM4J, p, seconds(config, batch, warmup, iters, p, log)));
-        }
-        if (python != null && !peers.isEmpty()) {
-            log.printf("timing the peers...%n");
-            PythonPeers.Report r = PythonPeers.run(python, "forward", config.toJson(), batch, warmup, iters,
-                    Runtime.getRuntime().availableProcessors(), peers);
-            contenders.addAll(r.contenders());
-            rates.addAll(r.matmul());
-        }
-        return new SideBySide(batch, AimFlops.forwardPerImage(config), AimFlops.forwardPerImage(config), rates, peak, contenders);
-    }
-
-    private static double[] seconds(AimConfig config, int batch, int warmup, int iters, Precision precision, PrintStream log) {
         log.printf("initializing %s in memory...%n", config.name());
         NamedTensors weights = NamedTensors.inMemory(Initializer.materialize(new Aim(config, true), 0));
-        try (Aim aim = Aim.load(config, weights, DataType.FLOAT32, config.name())) {
-            int c = config.channels();
-            int h = config.imgSize()[0];
-            int w = config.imgSize()[1];
-            ByteBuffer pixels = ByteBuffer.allocateDirect(batch * c * h * w * 4).order(ByteOrder.nativeOrder());
-            SplittableRandom rng = new SplittableRandom(0);
-            while (pixels.hasRemaining()) {
-                pixels.putFloat((float) rng.nextDouble(-2, 2));
+        if (python != null && !peers.isEmpty()) {
+            log.printf("starting the peers...%n");
+        }
+        try (Aim aim = Aim.load(config, weights, DataType.FLOAT32, config.name());
+             PythonPeers others = python == null || peers.isEmpty() ? null
+                     : PythonPeers.start(python, "forward", config.toJson(), batch, Runtime.getRuntime().availableProcessors(), peers)) {
+            List<Contestant> contestants = new ArrayList<>();
+            ByteBuffer pixels = randomImages(config, batch);
+            for (Precision p : precisions) {
+                contestants.add(new InProcess(SideBySide.AIM4J, p, () -> forward(aim, pixels, batch, p)));
             }
-            pixels.flip();
-            log.printf("timing %d + %d forward passes in %s...%n", warmup, iters, precision);
-            return Timing.median(warmup, Timing.WARMUP_SECONDS, iters, () -> {
-                try (NDManager scope = NDManager.newBaseManager(); Autocast ignored = precision.scope()) {
-                    NDArray images = scope.create(pixels, new Shape(batch, c, h, w), DataType.FLOAT32);
-                    NDList blocks = aim.extractFeatures(images, -1, null);
-                    aim.postTrunkNorm(blocks.getLast());
-                    aim.classify(aim.averageProbeFeatures(blocks)).getFloat(0, 0);
-                }
-            });
+            if (others != null) {
+                contestants.addAll(others.contestants());
+                rates.addAll(others.matmul());
+            }
+            log.printf("timing %d round(s) of %d forward passes each, taking turns...%n", schedule.rounds(), schedule.steps());
+            return new SideBySide(batch, AimFlops.forwardPerImage(config), AimFlops.forwardPerImage(config), rates, peak,
+                    Interleaved.measure(contestants, schedule), schedule.rounds());
+        }
+    }
+
+    /** Uniform random pixels in [-2, 2) for {@code batch} images, native order, ready for {@code NDManager.create}. */
+    private static ByteBuffer randomImages(AimConfig config, int batch) {
+        ByteBuffer pixels = ByteBuffer.allocateDirect(batch * config.channels() * config.imgSize()[0] * config.imgSize()[1] * 4)
+                .order(ByteOrder.nativeOrder());
+        SplittableRandom rng = new SplittableRandom(0);
+        while (pixels.hasRemaining()) {
+            pixels.putFloat((float) rng.nextDouble(-2, 2));
+        }
+        return pixels.flip();
+    }
+
+    /** One forward pass as a user's: every block, the post-trunk norm, the probe head, its first logit read back. */
+    private static void forward(Aim aim, ByteBuffer pixels, int batch, Precision precision) {
+        AimConfig c = aim.config();
+        try (NDManager scope = NDManager.newBaseManager(); Autocast ignored = precision.scope()) {
+            NDArray images = scope.create(pixels, new Shape(batch, c.channels(), c.imgSize()[0], c.imgSize()[1]), DataType.FLOAT32);
+            NDList blocks = aim.extractFeatures(images, -1, null);
+            aim.postTrunkNorm(blocks.getLast());
+            aim.classify(aim.averageProbeFeatures(blocks)).getFloat(0, 0);
         }
     }
 }

@@ -3,7 +3,6 @@ package ai.aim4j.bench;
 import ai.aim4j.files.FileTrees;
 import ai.aim4j.interop.worker.PythonEnvironment;
 import ai.aim4j.run.Precision;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -16,12 +15,12 @@ import java.util.Map;
 
 /**
  * The PyTorch and JAX peers of {@code bench train} and {@code bench forward}: aim4j's reference
- * AIM ({@code aim4j.reference}) in the bridge's Python environment, timed by
- * {@code python -m aim4j.bench_peers} in one process per framework, one mode after the other.
- * A mode that cannot run (say {@code torch.compile} without a C++ compiler) is reported with its
- * reason, and the others still run.
+ * AIM ({@code aim4j.reference}) in the bridge's Python environment, one process per framework
+ * ({@link PeerProcess}) kept running for the whole measurement, each requested mode a
+ * {@link Contestant}. A mode that cannot run (say {@code torch.compile} without a C++ compiler) is
+ * reported with its reason, and the others still run.
  */
-public final class PythonPeers {
+public final class PythonPeers implements AutoCloseable {
     /** Every peer, as {@code framework-mode}: PyTorch eager, SDPA, torch.compile, bf16 autocast; JAX jit in fp32 and bf16. */
     public static final List<String> MODES = List.of("torch-eager", "torch-sdpa", "torch-compile", "torch-autocast", "jax-jit", "jax-jit-bf16");
     /** The line a bench prints when it runs aim4j alone for want of a Python environment. */
@@ -29,10 +28,17 @@ public final class PythonPeers {
     private static final Map<String, Precision> PRECISIONS = Map.of("torch-autocast", Precision.BF16, "jax-jit-bf16", Precision.BF16);
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private PythonPeers() {}
+    private final Path dir;
+    private final List<PeerProcess> processes;
+    private final List<Contestant> contestants;
+    private final List<SideBySide.Rate> matmul;
 
-    /** What the peers measured: every requested mode, and the matmul rates PyTorch measured. */
-    public record Report(List<Contender> contenders, List<SideBySide.Rate> matmul) {}
+    private PythonPeers(Path dir, List<PeerProcess> processes, List<Contestant> contestants, List<SideBySide.Rate> matmul) {
+        this.dir = dir;
+        this.processes = processes;
+        this.contestants = contestants;
+        this.matmul = matmul;
+    }
 
     /** {@code none}, or a comma-separated list of {@link #MODES}; an error line naming an unknown one. */
     public static List<String> parseModes(String list) {
@@ -49,61 +55,65 @@ public final class PythonPeers {
     }
 
     /**
-     * Times {@code modes} on {@code task} ({@code train}: the pre-training step; {@code forward}: the
-     * inference model with its probe head) of {@code config} at {@code batch}, with {@code threads}
-     * threads, warmed up as aim4j is ({@code warmup} calls and {@link Timing#WARMUP_SECONDS}).
+     * Starts the processes of {@code modes} on {@code task} ({@code train}: the pre-training step;
+     * {@code forward}: the inference model with its probe head) of {@code config} at {@code batch},
+     * with {@code threads} threads.
      */
-    public static Report run(PythonEnvironment env, String task, ObjectNode config, int batch, int warmup, int steps, int threads,
-                             List<String> modes) throws IOException, InterruptedException {
+    public static PythonPeers start(PythonEnvironment env, String task, ObjectNode config, int batch, int threads, List<String> modes)
+            throws IOException {
         Map<String, List<String>> byFramework = new LinkedHashMap<>();
         for (String m : modes) {
             byFramework.computeIfAbsent(m.substring(0, m.indexOf('-')), k -> new ArrayList<>()).add(m.substring(m.indexOf('-') + 1));
         }
-        List<Contender> contenders = new ArrayList<>();
+        Path dir = Files.createTempDirectory("aim4j-bench-peers");
+        List<PeerProcess> processes = new ArrayList<>();
+        List<Contestant> contestants = new ArrayList<>();
         List<SideBySide.Rate> matmul = new ArrayList<>();
-        Path tmp = Files.createTempDirectory("aim4j-bench-peers");
         try {
-            Path configFile = tmp.resolve("config.json");
+            Path configFile = dir.resolve("config.json");
             JSON.writeValue(configFile.toFile(), config);
             for (var e : byFramework.entrySet()) {
                 String framework = e.getKey();
-                List<String> args = List.of("-m", "aim4j.bench_peers", task, "--framework", framework, "--modes", String.join(",", e.getValue()),
-                        "--config", configFile.toString(), "--batch", Integer.toString(batch), "--warmup", Integer.toString(warmup),
-                        "--warmup-s", Double.toString(Timing.WARMUP_SECONDS), "--steps", Integer.toString(steps), "--threads", Integer.toString(threads));
-                Path log = tmp.resolve(framework + ".log");
-                Process p = env.process(args).redirectError(log.toFile()).start();
-                p.getOutputStream().close();
-                String out = new String(p.getInputStream().readAllBytes());
-                int code = p.waitFor();
-                if (code != 0) {
-                    List<String> lines = Files.readAllLines(log);
-                    String why = framework + " process failed (exit " + code + ")" + (lines.isEmpty() ? "" : ": " + lines.getLast());
-                    e.getValue().forEach(m -> contenders.add(Contender.unavailable(name(framework, m), precision(framework, m), why)));
-                    continue;
+                PeerProcess p = PeerProcess.start(env, framework, task, configFile, batch, threads, dir.resolve(framework + ".log"));
+                processes.add(p);
+                for (String mode : e.getValue()) {
+                    contestants.add(p.mode(framework + " " + mode, mode, PRECISIONS.getOrDefault(framework + "-" + mode, Precision.FP32)));
                 }
-                JsonNode r = JSON.readTree(out);
-                String version = framework + " " + r.path("version").asText();
-                for (JsonNode m : r.path("modes")) {
-                    String name = name(framework, m.path("mode").asText());
-                    Precision precision = Precision.of(m.path("precision").asText());
-                    contenders.add(m.has("error") ? Contender.unavailable(name, precision, m.get("error").asText())
-                            : Contender.timed(name, precision, m.get("median_s").asDouble(), m.get("min_s").asDouble(), m.get("max_s").asDouble(),
-                            m.get("first_s").asDouble()));
-                }
-                r.path("matmul_gflops").properties().forEach(rate -> matmul.add(
-                        new SideBySide.Rate(Precision.of(rate.getKey()), rate.getValue().asDouble(), version + " mm, 2048^3")));
+                p.matmulGflops().properties().forEach(rate -> matmul.add(
+                        new SideBySide.Rate(Precision.of(rate.getKey()), rate.getValue().asDouble(), p.version() + " mm, 2048^3")));
             }
-            return new Report(contenders, matmul);
-        } finally {
-            FileTrees.delete(tmp);
+        } catch (IOException | RuntimeException e) {
+            try {
+                new PythonPeers(dir, processes, contestants, matmul).close();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
         }
+        return new PythonPeers(dir, processes, contestants, matmul);
     }
 
-    private static String name(String framework, String mode) {
-        return framework + " " + mode;
+    /** Every requested mode, in the order asked. */
+    public List<Contestant> contestants() {
+        return contestants;
     }
 
-    private static Precision precision(String framework, String mode) {
-        return PRECISIONS.getOrDefault(framework + "-" + mode, Precision.FP32);
+    /** The matmul rates PyTorch measured as its process started. */
+    public List<SideBySide.Rate> matmul() {
+        return matmul;
+    }
+
+    /** Ends every process and removes their config and logs. */
+    @Override
+    public void close() throws IOException {
+        try {
+            for (PeerProcess p : processes) {
+                p.close();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            FileTrees.delete(dir);
+        }
     }
 }

@@ -2,7 +2,6 @@ package ai.aim4j.bench;
 
 import ai.aim4j.run.Precision;
 import java.io.PrintStream;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -18,7 +17,7 @@ import java.util.Optional;
  * @param aim4jFlopsPerImage the same as aim4j computes it (fewer where it skips work whose result is not read)
  * @param matmul the matmul rates measured in the same run; the best of a precision is its "of matmul" base
  * @param peak the theoretical peak, or null where it is unknown
- * @param rounds how many rounds the table merges ({@link #merge})
+ * @param rounds how many rounds of turns the rows are medians of ({@link Interleaved})
  */
 public record SideBySide(int batch, double flopsPerImage, double aim4jFlopsPerImage, List<Rate> matmul, CpuPeak peak, List<Contender> contenders,
                          int rounds) {
@@ -33,34 +32,6 @@ public record SideBySide(int batch, double flopsPerImage, double aim4jFlopsPerIm
         this(batch, flopsPerImage, aim4jFlopsPerImage, matmul, peak, contenders, 1);
     }
 
-    /**
-     * Rounds of the same benchmark as one table: per contender the median of its rounds' medians, the
-     * least minimum, the greatest maximum and the first round's first call (a contender that failed in
-     * any round is reported with that round's reason); per matmul rate the median of its rounds.
-     */
-    public static SideBySide merge(List<SideBySide> rounds) {
-        SideBySide first = rounds.getFirst();
-        if (rounds.size() == 1) {
-            return first;
-        }
-        List<Rate> rates = new ArrayList<>();
-        for (int i = 0; i < first.matmul().size(); i++) {
-            int k = i;
-            Rate r = first.matmul().get(k);
-            rates.add(new Rate(r.precision(), Timing.median(rounds.stream().map(t -> t.matmul().get(k).gflops()).toList()), r.source()));
-        }
-        List<Contender> merged = new ArrayList<>();
-        for (int i = 0; i < first.contenders().size(); i++) {
-            int k = i;
-            List<Contender> each = rounds.stream().map(t -> t.contenders().get(k)).toList();
-            Contender c = each.getFirst();
-            merged.add(each.stream().filter(x -> !x.ran()).findFirst().orElseGet(() -> Contender.timed(c.name(), c.precision(),
-                    Timing.median(each.stream().map(Contender::medianS).toList()), each.stream().mapToDouble(Contender::minS).min().orElseThrow(),
-                    each.stream().mapToDouble(Contender::maxS).max().orElseThrow(), c.firstS())));
-        }
-        return new SideBySide(first.batch(), first.flopsPerImage(), first.aim4jFlopsPerImage(), rates, first.peak(), merged, rounds.size());
-    }
-
     /** Prints the matmul rates, then the table. */
     public void print(PrintStream out) {
         for (Rate r : matmul) {
@@ -73,7 +44,7 @@ public record SideBySide(int batch, double flopsPerImage, double aim4jFlopsPerIm
             }
         }
         if (rounds > 1) {
-            out.printf("  %d rounds of aim4j then every peer: each row is the median of its rounds' medians%n", rounds);
+            out.printf("  %d rounds taking turns, aim4j then every peer: each row is the median of its rounds' medians%n", rounds);
         }
         if (aim4jFlopsPerImage != flopsPerImage) {
             out.printf("  GFLOP/s counts what each computes: %.3f GFLOP an image for the peers, %.3f for aim4j%n", flopsPerImage / 1e9,

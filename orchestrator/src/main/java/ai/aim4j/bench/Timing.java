@@ -1,6 +1,5 @@
 package ai.aim4j.bench;
 
-import ai.aim4j.run.Precision;
 import java.util.Arrays;
 import java.util.List;
 
@@ -25,27 +24,36 @@ public final class Timing {
 
     /** As {@link #median(int, int, Runnable)}, the untimed calls going on until {@code warmupSeconds} have passed as well. */
     public static double[] median(int warmup, double warmupSeconds, int iters, Runnable work) {
+        double first = warmUp(warmup, warmupSeconds, work);
+        double[] t = times(Math.max(iters, 1), work);
+        Arrays.sort(t);
+        return new double[] {middle(t), t[0], t[t.length - 1], Double.isNaN(first) ? t[0] : first};
+    }
+
+    /**
+     * Untimed calls, at least {@code calls} of them and for at least {@code seconds}; the seconds of the
+     * first one, NaN when there was none.
+     */
+    public static double warmUp(int calls, double seconds, Runnable work) {
         double first = Double.NaN;
         long begin = System.nanoTime();
-        for (int i = 0; i < warmup || (System.nanoTime() - begin) / 1e9 < warmupSeconds; i++) {
+        for (int i = 0; i < calls || (System.nanoTime() - begin) / 1e9 < seconds; i++) {
             long start = System.nanoTime();
             work.run();
             first = i == 0 ? (System.nanoTime() - start) / 1e9 : first;
         }
-        double[] t = new double[Math.max(iters, 1)];
-        for (int i = 0; i < t.length; i++) {
+        return first;
+    }
+
+    /** The seconds of each of {@code calls} calls. */
+    public static double[] times(int calls, Runnable work) {
+        double[] t = new double[calls];
+        for (int i = 0; i < calls; i++) {
             long start = System.nanoTime();
             work.run();
             t[i] = (System.nanoTime() - start) / 1e9;
         }
-        first = Double.isNaN(first) ? t[0] : first;
-        Arrays.sort(t);
-        return new double[] {middle(t), t[0], t[t.length - 1], first};
-    }
-
-    /** A contender from the times {@link #median(int, int, Runnable)} returns. */
-    public static Contender contender(String name, Precision precision, double[] times) {
-        return Contender.timed(name, precision, times[0], times[1], times[2], times[3]);
+        return t;
     }
 
     /** The median of some values. */

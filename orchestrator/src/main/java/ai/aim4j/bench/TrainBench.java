@@ -54,20 +54,17 @@ public final class TrainBench {
     }
 
     /**
-     * Times aim4j's step, then the peers' (none when {@code python} is null), and returns the table.
+     * Times aim4j's step in each precision and the peers' (none when {@code python} is null), taking
+     * turns ({@link Interleaved}), and returns the table.
      *
      * @param peak the theoretical peak, or null where it is unknown
      */
-    public static SideBySide run(PretrainConfig c, int batch, int warmup, int steps, List<Precision> precisions, PythonEnvironment python,
-                                 List<String> peers, CpuPeak peak) throws IOException, InterruptedException {
+    public static SideBySide run(PretrainConfig c, int batch, Interleaved.Schedule schedule, List<Precision> precisions, PythonEnvironment python,
+                                 List<String> peers, CpuPeak peak) throws IOException {
         long tokens = (long) batch * c.trunk().numPatches();
         double matmul = Math.max(MatmulRate.gflops(2048, 2048, 2048, 2, 5),
                 Math.max(MatmulRate.gflops(tokens, c.trunk().dim(), c.trunk().mlpHidden(), 2, 5),
                         MatmulRate.gflops(tokens, c.trunk().mlpHidden(), c.trunk().dim(), 2, 5)));
-        List<Contender> contenders = new ArrayList<>();
-        for (Precision p : precisions) {
-            contenders.add(Timing.contender(SideBySide.AIM4J, p, stepSeconds(c, batch, warmup, steps, SingleProcess.INSTANCE, p).step()));
-        }
         List<SideBySide.Rate> rates = new ArrayList<>();
         rates.add(new SideBySide.Rate(Precision.FP32, matmul, MatmulRate.engine() + ", best of 2048^3 and the MLP's shapes"));
         if (precisions.contains(Precision.BF16)) {
@@ -75,12 +72,24 @@ public final class TrainBench {
             rates.add(new SideBySide.Rate(Precision.BF16, MatmulRate.gflops(tokens, c.trunk().dim(), c.trunk().mlpHidden(), 2, 5, Precision.BF16),
                     MatmulRate.engine() + ", the MLP's first product"));
         }
-        if (python != null && !peers.isEmpty()) {
-            PythonPeers.Report r = PythonPeers.run(python, "train", c.toJson(), batch, warmup, steps, Runtime.getRuntime().availableProcessors(), peers);
-            contenders.addAll(r.contenders());
-            rates.addAll(r.matmul());
+        List<Steps> own = new ArrayList<>();
+        try (PythonPeers others = python == null || peers.isEmpty() ? null
+                : PythonPeers.start(python, "train", c.toJson(), batch, Runtime.getRuntime().availableProcessors(), peers)) {
+            List<Contestant> contestants = new ArrayList<>();
+            for (Precision p : precisions) {
+                Steps steps = new Steps(c, batch, SingleProcess.INSTANCE, p);
+                own.add(steps);
+                contestants.add(new InProcess(SideBySide.AIM4J, p, steps));
+            }
+            if (others != null) {
+                contestants.addAll(others.contestants());
+                rates.addAll(others.matmul());
+            }
+            return new SideBySide(batch, AimFlops.pretrainStepPerImage(c), AimFlops.trainingStepPerImage(c), rates, peak,
+                    Interleaved.measure(contestants, schedule), schedule.rounds());
+        } finally {
+            own.forEach(Steps::close);
         }
-        return new SideBySide(batch, AimFlops.pretrainStepPerImage(c), AimFlops.trainingStepPerImage(c), rates, peak, contenders);
     }
 
     /** The line naming a geometry. */
@@ -101,33 +110,65 @@ public final class TrainBench {
      * rank, on every rank of {@code comm}, in {@code precision}.
      */
     public static StepTimes stepSeconds(PretrainConfig c, int batch, int warmup, int steps, Collectives comm, Precision precision) {
-        try (AimPretraining model = AimPretraining.initialize(c, 0, DataType.FLOAT32);
-             AdamW opt = new AdamW(model.trainableParameters(), AdamW.Hyper.RECIPE, new DecayGroups(DecayGroups.RECIPE_EXCLUDES));
-             TrainStep trainStep = new TrainStep(model, opt, comm, precision)) {
-            var t = c.trunk();
-            int n = t.numPatches();
-            ByteBuffer pixels = ByteBuffer.allocateDirect(batch * t.channels() * t.imgSize()[0] * t.imgSize()[1] * 4).order(ByteOrder.nativeOrder());
+        try (Steps s = new Steps(c, batch, comm, precision)) {
+            double[] step = Timing.median(warmup, Timing.WARMUP_SECONDS, steps, s);
+            return new StepTimes(step, Timing.median(s.commS.subList(s.commS.size() - steps, s.commS.size())));
+        }
+    }
+
+    /**
+     * The {@link TrainStep} of {@code aim4j pretrain} on random images, {@code batch} per rank of
+     * {@code comm}, in {@code precision}: one {@link #run()} is one step, each with new prefixes.
+     */
+    private static final class Steps implements Runnable, AutoCloseable {
+        private final AimPretraining model;
+        private final AdamW opt;
+        private final TrainStep trainStep;
+        private final AimConfig trunk;
+        private final int batch;
+        private final ByteBuffer pixels;
+        private final long[] ids;
+        private final long[] epochs;
+        private long counter;
+        private final List<Double> commS = new ArrayList<>();
+
+        Steps(PretrainConfig c, int batch, Collectives comm, Precision precision) {
+            this.model = AimPretraining.initialize(c, 0, DataType.FLOAT32);
+            this.opt = new AdamW(model.trainableParameters(), AdamW.Hyper.RECIPE, new DecayGroups(DecayGroups.RECIPE_EXCLUDES));
+            this.trainStep = new TrainStep(model, opt, comm, precision);
+            this.trunk = c.trunk();
+            this.batch = batch;
+            this.pixels = ByteBuffer.allocateDirect(batch * trunk.channels() * trunk.imgSize()[0] * trunk.imgSize()[1] * 4)
+                    .order(ByteOrder.nativeOrder());
             SplittableRandom rng = new SplittableRandom(1 + comm.rank());
             while (pixels.hasRemaining()) {
                 pixels.putFloat((float) rng.nextGaussian());
             }
             pixels.flip();
-            long[] ids = new long[batch];
-            long[] epochs = new long[batch];
-            long[] counter = {(long) comm.rank() << 32};
-            List<Double> comms = new ArrayList<>();
-            double[] step = Timing.median(warmup, Timing.WARMUP_SECONDS, steps, () -> {
-                for (int i = 0; i < batch; i++) {
-                    ids[i] = counter[0]++;
-                }
-                try (NDManager scope = NDManager.newBaseManager()) {
-                    NDArray x = scope.create(pixels, new Shape(batch, t.channels(), t.imgSize()[0], t.imgSize()[1]), DataType.FLOAT32);
-                    NDArray mask = scope.create(PrefixCausalMask.sample(0, epochs, ids, n), new Shape(batch, n));
-                    trainStep.accumulate(x, mask);
-                }
-                comms.add(trainStep.finish(1e-3, 1.0).commS());
-            });
-            return new StepTimes(step, Timing.median(comms.subList(warmup, comms.size())));
+            this.ids = new long[batch];
+            this.epochs = new long[batch];
+            this.counter = (long) comm.rank() << 32;
+        }
+
+        @Override
+        public void run() {
+            for (int i = 0; i < batch; i++) {
+                ids[i] = counter++;
+            }
+            int n = trunk.numPatches();
+            try (NDManager scope = NDManager.newBaseManager()) {
+                NDArray x = scope.create(pixels, new Shape(batch, trunk.channels(), trunk.imgSize()[0], trunk.imgSize()[1]), DataType.FLOAT32);
+                NDArray mask = scope.create(PrefixCausalMask.sample(0, epochs, ids, n), new Shape(batch, n));
+                trainStep.accumulate(x, mask);
+            }
+            commS.add(trainStep.finish(1e-3, 1.0).commS());
+        }
+
+        @Override
+        public void close() {
+            try (model; opt; trainStep) {
+                // Closed in reverse order: the step, the optimizer, the model.
+            }
         }
     }
 }

@@ -46,7 +46,7 @@ final class BenchCommand {
         @Option(names = "--batch", split = ",", defaultValue = "8,1", description = "images per forward pass, one run each (default: ${DEFAULT-VALUE})")
         List<Integer> batches;
 
-        @Option(names = "--iters", defaultValue = "10", description = "timed iterations (default: ${DEFAULT-VALUE})")
+        @Option(names = "--iters", defaultValue = "10", description = "timed iterations per round (default: ${DEFAULT-VALUE})")
         int iters;
 
         @Option(names = "--warmup", defaultValue = "3", description = "untimed iterations first, and at least 2 s of them (default: ${DEFAULT-VALUE})")
@@ -59,7 +59,7 @@ final class BenchCommand {
             CpuPeak peak = peers.peak(System.out);
             List<Precision> precisions = peers.precisions(peak, System.out);
             for (int batch : batches) {
-                SideBySide table = peers.measure(() -> ForwardBench.run(c, batch, warmup, iters, precisions, python, peers.modes(), peak, System.err));
+                SideBySide table = ForwardBench.run(c, batch, peers.schedule(warmup, iters), precisions, python, peers.modes(), peak, System.err);
                 System.out.println(ForwardBench.describe(c, batch));
                 table.print(System.out);
             }
@@ -118,7 +118,7 @@ final class BenchCommand {
         @Option(names = "--batch", description = "images per step (default 64; 8 for 224 px)")
         Integer batch;
 
-        @Option(names = "--steps", defaultValue = "10", description = "timed steps (default: ${DEFAULT-VALUE})")
+        @Option(names = "--steps", defaultValue = "10", description = "timed steps per round (default: ${DEFAULT-VALUE})")
         int steps;
 
         @Option(names = "--warmup", defaultValue = "3", description = "untimed steps first, and at least 2 s of them (default: ${DEFAULT-VALUE})")
@@ -133,7 +133,7 @@ final class BenchCommand {
             List<Precision> precisions = peers.precisions(peak, System.out);
             for (TrainBench.Geometry g : geometries) {
                 int b = batch == null ? g.batch() : batch;
-                SideBySide table = peers.measure(() -> TrainBench.run(g.config(), b, warmup, steps, precisions, python, peers.modes(), peak));
+                SideBySide table = TrainBench.run(g.config(), b, peers.schedule(warmup, steps), precisions, python, peers.modes(), peak);
                 System.out.println(TrainBench.describe(g.name(), g.config(), b));
                 table.print(System.out);
             }

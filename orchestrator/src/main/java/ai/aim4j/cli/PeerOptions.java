@@ -1,14 +1,13 @@
 package ai.aim4j.cli;
 
 import ai.aim4j.bench.CpuPeak;
+import ai.aim4j.bench.Interleaved;
 import ai.aim4j.bench.PythonPeers;
-import ai.aim4j.bench.SideBySide;
 import ai.aim4j.interop.worker.PythonEnvironment;
 import ai.aim4j.run.Precision;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Option;
 
@@ -33,25 +32,13 @@ final class PeerOptions {
     @Option(names = "--clock-ghz", description = "the clock for the theoretical peak (default: measured on a busy core)")
     Double clockGhz;
 
-    @Option(names = "--rounds", defaultValue = "1", description = "rounds of aim4j then every peer; each row is the median of its"
-            + " rounds' medians, so a slow spell of a shared machine falls on every contender alike (default: ${DEFAULT-VALUE})")
+    @Option(names = "--rounds", defaultValue = "1", description = "rounds of turns, each timing aim4j then every peer; each row is the"
+            + " median of its rounds' medians, so a slow spell of a shared machine falls on every contender alike (default: ${DEFAULT-VALUE})")
     int rounds;
 
-    /** The side-by-side table of {@code rounds} runs of {@code round}, merged ({@link SideBySide#merge}); an error for fewer than 1. */
-    SideBySide measure(Round round) throws IOException, InterruptedException {
-        if (rounds < 1) {
-            throw new IllegalArgumentException("--rounds must be at least 1, got " + rounds);
-        }
-        List<SideBySide> tables = new ArrayList<>();
-        for (int r = 0; r < rounds; r++) {
-            tables.add(round.run());
-        }
-        return SideBySide.merge(tables);
-    }
-
-    /** One round of a side-by-side benchmark. */
-    interface Round {
-        SideBySide run() throws IOException, InterruptedException;
+    /** How the contenders are timed: {@code warmup} untimed calls, then rounds of {@code steps} timed ones; an error line for a bad count. */
+    Interleaved.Schedule schedule(int warmup, int steps) {
+        return new Interleaved.Schedule(warmup, steps, rounds);
     }
 
     /**

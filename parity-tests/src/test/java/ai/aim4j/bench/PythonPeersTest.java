@@ -8,30 +8,54 @@ import ai.aim4j.interop.worker.PythonEnvironment;
 import ai.aim4j.model.config.AimConfig;
 import ai.aim4j.model.config.PretrainConfig;
 import ai.aim4j.run.Precision;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The PyTorch and JAX peers, for real in the bridge's environment, on a tiny geometry: each mode's
- * code path once (torch.compile is left out: its first call compiles C++ for tens of seconds).
+ * code path once, taking turns (torch.compile is left out: its first call compiles C++ for tens of
+ * seconds); and a peer process that dies.
  */
 class PythonPeersTest {
     private static final PretrainConfig TINY = new PretrainConfig(AimConfig.vit("tiny", 16, 4, 3, 32, 1, 2).withLayerNormEps(1e-5), 32, 1, 4, 1e-5);
+    private static final Interleaved.Schedule QUICK = new Interleaved.Schedule(1, 0, 3, 2);
 
     @Test
     void thePeersTimeTheTrainingStep() throws Exception {
-        PythonPeers.Report r = PythonPeers.run(PythonEnvironment.locate(), "train", TINY.toJson(), 4, 1, 3, 1,
-                List.of("torch-eager", "torch-autocast", "jax-jit"));
-        expectTimed(r, List.of("torch eager", "torch autocast", "jax jit"), List.of(Precision.FP32, Precision.BF16, Precision.FP32));
-        assertEquals(List.of(Precision.FP32, Precision.BF16), r.matmul().stream().map(SideBySide.Rate::precision).toList());
-        r.matmul().forEach(rate -> assertTrue(rate.gflops() > 0 && rate.source().startsWith("torch 2."), rate.toString()));
+        try (PythonPeers peers = PythonPeers.start(PythonEnvironment.locate(), "train", TINY.toJson(), 4, 1,
+                List.of("torch-eager", "torch-autocast", "jax-jit"))) {
+            expectTimed(Interleaved.measure(peers.contestants(), QUICK), List.of("torch eager", "torch autocast", "jax jit"),
+                    List.of(Precision.FP32, Precision.BF16, Precision.FP32));
+            assertEquals(List.of(Precision.FP32, Precision.BF16), peers.matmul().stream().map(SideBySide.Rate::precision).toList());
+            peers.matmul().forEach(rate -> assertTrue(rate.gflops() > 0 && rate.source().startsWith("torch 2."), rate.toString()));
+        }
     }
 
     @Test
     void thePeersTimeTheForwardPass() throws Exception {
-        PythonPeers.Report r = PythonPeers.run(PythonEnvironment.locate(), "forward", TINY.trunk().toJson(), 2, 1, 3, 1,
-                List.of("torch-sdpa", "jax-jit-bf16"));
-        expectTimed(r, List.of("torch sdpa", "jax jit-bf16"), List.of(Precision.FP32, Precision.BF16));
+        try (PythonPeers peers = PythonPeers.start(PythonEnvironment.locate(), "forward", TINY.trunk().toJson(), 2, 1,
+                List.of("torch-sdpa", "jax-jit-bf16"))) {
+            expectTimed(Interleaved.measure(peers.contestants(), QUICK), List.of("torch sdpa", "jax jit-bf16"), List.of(Precision.FP32, Precision.BF16));
+        }
+    }
+
+    @Test
+    void aPeerProcessThatDiesMakesItsModesUnavailableWithItsLastWord(@TempDir Path dir) throws Exception {
+        Path python = dir.resolve("python");
+        Files.writeString(python, "#!/bin/sh\necho 'ModuleNotFoundError: No module named torch' >&2\nexit 3\n");
+        Files.setPosixFilePermissions(python, PosixFilePermissions.fromString("rwxr-xr-x"));
+        try (PythonPeers peers = PythonPeers.start(PythonEnvironment.of(python), "forward", TINY.trunk().toJson(), 2, 1,
+                List.of("torch-eager", "torch-sdpa"))) {
+            List<Contender> rows = Interleaved.measure(peers.contestants(), QUICK);
+            for (Contender c : rows) {
+                assertEquals("torch process failed (exit 3): ModuleNotFoundError: No module named torch", c.unavailable(), c.name());
+            }
+            assertEquals(List.of(), peers.matmul());
+        }
     }
 
     @Test
@@ -42,10 +66,10 @@ class PythonPeersTest {
         assertEquals("--peers: unknown peer tf-xla; expected none or some of " + String.join(",", PythonPeers.MODES), e.getMessage());
     }
 
-    private static void expectTimed(PythonPeers.Report r, List<String> names, List<Precision> precisions) {
-        assertEquals(names, r.contenders().stream().map(Contender::name).toList());
-        assertEquals(precisions, r.contenders().stream().map(Contender::precision).toList());
-        for (Contender m : r.contenders()) {
+    private static void expectTimed(List<Contender> rows, List<String> names, List<Precision> precisions) {
+        assertEquals(names, rows.stream().map(Contender::name).toList());
+        assertEquals(precisions, rows.stream().map(Contender::precision).toList());
+        for (Contender m : rows) {
             assertTrue(m.ran(), m.name() + ": " + m.unavailable());
             assertTrue(m.minS() > 0 && m.minS() <= m.medianS() && m.medianS() <= m.maxS() && m.firstS() > 0, m.toString());
         }

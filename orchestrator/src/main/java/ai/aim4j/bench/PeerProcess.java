@@ -1,0 +1,172 @@
+package ai.aim4j.bench;
+
+import ai.aim4j.interop.worker.PythonEnvironment;
+import ai.aim4j.run.Precision;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One framework's peer process, {@code python -m aim4j.bench_peers}: it answers timing requests, one
+ * JSON line each way, and keeps every mode it built, so that the benchmark can take turns. Its stderr
+ * goes to a log whose last line is the reason given when the process dies.
+ */
+final class PeerProcess implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String framework;
+    private final Process process;
+    private final Writer requests;
+    private final BufferedReader replies;
+    private final Path log;
+    private final JsonNode header;
+    private String failure;
+
+    private PeerProcess(String framework, Process process, Path log) {
+        this.framework = framework;
+        this.process = process;
+        this.log = log;
+        this.requests = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
+        this.replies = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        JsonNode first = null;
+        try {
+            first = read();
+        } catch (Contestant.Unavailable e) {
+            failure = e.getMessage();
+        }
+        this.header = first;
+    }
+
+    /**
+     * Starts the peers of {@code framework} ({@code torch} or {@code jax}) and reads their first line
+     * (version, threads, matmul rates); a process that fails to start makes every mode unavailable.
+     */
+    static PeerProcess start(PythonEnvironment env, String framework, String task, Path config, int batch, int threads, Path log)
+            throws IOException {
+        List<String> args = List.of("-m", "aim4j.bench_peers", task, "--framework", framework, "--config", config.toString(),
+                "--batch", Integer.toString(batch), "--threads", Integer.toString(threads));
+        return new PeerProcess(framework, env.process(args).redirectError(log.toFile()).start(), log);
+    }
+
+    /** The framework and its version, as {@code torch 2.13.0+cpu}. */
+    String version() {
+        return framework + " " + (header == null ? "?" : header.path("version").asText());
+    }
+
+    /** The matmul rates the process measured at its start, {@code fp32} and {@code bf16} (PyTorch only). */
+    JsonNode matmulGflops() {
+        return header == null ? JSON.createObjectNode() : header.path("matmul_gflops");
+    }
+
+    /** The contestant of one of its modes. */
+    Contestant mode(String name, String mode, Precision precision) {
+        return new Contestant() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public Precision precision() {
+                return precision;
+            }
+
+            @Override
+            public double warmUp(int calls, double seconds) throws Unavailable {
+                ObjectNode r = request("warm", mode).put("warmup", calls).put("warmup_s", seconds);
+                return reply(r).path("first_s").asDouble();
+            }
+
+            @Override
+            public double[] time(int calls) throws Unavailable {
+                JsonNode times = reply(request("time", mode).put("steps", calls)).path("times");
+                double[] t = new double[times.size()];
+                for (int i = 0; i < t.length; i++) {
+                    t[i] = times.get(i).asDouble();
+                }
+                if (t.length != calls) {
+                    throw new Unavailable(framework + " process answered " + t.length + " times for " + calls + " steps");
+                }
+                return t;
+            }
+        };
+    }
+
+    private static ObjectNode request(String op, String mode) {
+        return JSON.createObjectNode().put("op", op).put("mode", mode);
+    }
+
+    /** Sends one request and reads its answer; a mode's error is that mode's reason, a dead process every mode's. */
+    private synchronized JsonNode reply(ObjectNode request) throws Contestant.Unavailable {
+        if (failure != null) {
+            throw new Contestant.Unavailable(failure);
+        }
+        try {
+            requests.write(JSON.writeValueAsString(request) + "\n");
+            requests.flush();
+        } catch (IOException e) {
+            failure = died();
+            throw new Contestant.Unavailable(failure);
+        }
+        JsonNode answer = read();
+        if (answer.has("error")) {
+            throw new Contestant.Unavailable(answer.get("error").asText());
+        }
+        return answer;
+    }
+
+    private JsonNode read() throws Contestant.Unavailable {
+        try {
+            String line = replies.readLine();
+            if (line != null) {
+                return JSON.readTree(line);
+            }
+        } catch (IOException e) {
+            // The process died mid-line or wrote something else: either way it is the process's failure.
+        }
+        failure = died();
+        throw new Contestant.Unavailable(failure);
+    }
+
+    /** Why the process stopped answering: its exit status and the last line of its log. */
+    private String died() {
+        String code;
+        try {
+            code = process.waitFor(10, TimeUnit.SECONDS) ? "exit " + process.exitValue() : "no answer";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            code = "interrupted";
+        }
+        String last = "";
+        try {
+            List<String> lines = Files.readAllLines(log);
+            last = lines.isEmpty() ? "" : ": " + lines.getLast();
+        } catch (IOException e) {
+            // No log to quote: the status alone says it.
+        }
+        return framework + " process failed (" + code + ")" + last;
+    }
+
+    /** Ends the process: end of its input, then killed if it has not exited within 10 s. */
+    @Override
+    public void close() throws InterruptedException {
+        try {
+            requests.close();
+        } catch (IOException e) {
+            // Already gone.
+        }
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor();
+        }
+    }
+}
