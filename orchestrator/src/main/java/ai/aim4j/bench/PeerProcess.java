@@ -107,7 +107,7 @@ final class PeerProcess implements AutoCloseable {
     }
 
     /** Sends one request and reads its answer; a mode's error is that mode's reason, a dead process every mode's. */
-    private synchronized JsonNode reply(ObjectNode request) throws Contestant.Unavailable {
+    private JsonNode reply(ObjectNode request) throws Contestant.Unavailable {
         if (failure != null) {
             throw new Contestant.Unavailable(failure);
         }
