@@ -38,12 +38,14 @@ import numpy as np
 from .reference import recipe
 from .reference.config import AimConfig, PretrainConfig, config_from_json
 
-MODES = {"torch": {"eager": "fp32", "sdpa": "fp32", "compile": "fp32", "autocast": "bf16"},
-         "jax": {"jit": "fp32", "jit-bf16": "bf16"}}
+#: Each framework's modes; their precisions (bf16 for ``autocast`` and ``jit-bf16``) are the benchmark's to know.
+MODES = {"torch": ("eager", "sdpa", "compile", "autocast"), "jax": ("jit", "jit-bf16")}
 LR = 1e-3
 CLIP = 1.0
 #: Prefix masks drawn up front and used in turn, as aim4j draws a new one every step.
 MASKS = 8
+#: Builds a mode: a call running step (or forward pass) number ``i``.
+Builder = Callable[[str], Callable[[int], None]]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -127,8 +129,6 @@ def _inputs(trunk: AimConfig, batch: int) -> tuple[np.ndarray, list[np.ndarray]]
     masks = [np.arange(n)[None, :] >= rng.integers(1, n, size=(batch, 1)) for _ in range(MASKS)]
     return images, masks
 
-
-Builder = Callable[[str], Callable[[int], None]]
 
 
 def _torch(task: str, cfg: AimConfig | PretrainConfig, batch: int, threads: int) -> tuple[dict[str, Any], Builder]:
