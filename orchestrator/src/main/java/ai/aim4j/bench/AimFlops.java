@@ -11,11 +11,25 @@ import ai.aim4j.model.config.PretrainConfig;
 public final class AimFlops {
     private AimFlops() {}
 
-    /** Per image: patch embedding, every block, and the attention-pooling head. */
+    /** Per image: patch embedding, every block, and the attention-pooling head as ml-aim computes it (keys and values of every token). */
     public static double forwardPerImage(AimConfig c) {
         double n = c.numPatches();
         double d = c.dim();
         double head = 2 * 2 * n * d * d + 2 * 2 * c.headQueries() * n * d + 2 * d * c.numClasses();
+        return trunkPerImage(c) + head;
+    }
+
+    /**
+     * Per image, aim4j's forward pass: as {@link #forwardPerImage}, with the head's key map folded into
+     * the queries and its value map applied to the pooled tokens ({@code AttentionPoolingProbe}): scores
+     * and pooling against the H Q queried keys, then the value map on H Q pooled rows. The queried keys
+     * themselves are computed once a batch and left out.
+     */
+    public static double aimForwardPerImage(AimConfig c) {
+        double n = c.numPatches();
+        double d = c.dim();
+        double rows = (double) c.headHeads() * c.headQueries();
+        double head = 2 * 2 * n * d * rows + 2 * c.headQueries() * d * d + 2 * d * c.numClasses();
         return trunkPerImage(c) + head;
     }
 

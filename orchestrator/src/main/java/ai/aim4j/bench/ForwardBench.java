@@ -75,7 +75,7 @@ public final class ForwardBench {
                 rates.addAll(others.matmul());
             }
             log.printf("timing %d round(s) of %d forward passes each, taking turns...%n", schedule.rounds(), schedule.steps());
-            return new SideBySide(batch, AimFlops.forwardPerImage(config), AimFlops.forwardPerImage(config), rates, peak,
+            return new SideBySide(batch, AimFlops.forwardPerImage(config), AimFlops.aimForwardPerImage(config), rates, peak,
                     Interleaved.measure(contestants, schedule), schedule.rounds());
         }
     }

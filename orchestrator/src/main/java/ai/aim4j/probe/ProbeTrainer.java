@@ -74,8 +74,11 @@ public final class ProbeTrainer implements AutoCloseable {
     public void step(NDArray x, NDArray labels, List<LrSchedule> schedules, long step) {
         for (int k = 0; k < members.size(); k++) {
             Member m = members.get(k);
-            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                gc.backward(crossEntropy(m.head().forward(x, true), labels));
+            // A view of the batch in a manager of this head's own: its temporaries go before the next head's step.
+            try (NDManager own = x.getManager().newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                NDArray view = x.reshape(x.getShape());
+                view.attach(own);
+                gc.backward(crossEntropy(m.head().forward(view, true), labels));
             }
             List<NDArray> grads = new ArrayList<>();
             m.head().trainableParameters().values().forEach(p -> grads.add(p.getGradient()));

@@ -1,8 +1,11 @@
 package ai.aim4j.model.probe;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.aim4j.model.aten.Aten;
 import ai.aim4j.model.config.AimConfig;
+import ai.aim4j.model.nn.Autocast;
 import ai.aim4j.model.tensor.HostTensor;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -20,7 +23,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The trainable probe head against references written here as plain loops: training-mode logits
  * with batch statistics, PyTorch's running-statistics update, and every gradient against central
- * finite differences, all in float64.
+ * finite differences, all in float64; and the float32 head under bf16 autocast against the same
+ * reference.
  */
 class ProbeHeadTest {
     private static final int B = 3;
@@ -185,6 +189,38 @@ class ProbeHeadTest {
                     assertEquals((up - down) / 2e-6, grad[i], 1e-6 * (1 + Math.abs(grad[i])), e.getKey() + "[" + i + "]");
                 }
             }
+        }
+    }
+
+    /**
+     * Float32 weights under bf16 autocast (every product of the head in bf16) against the float64
+     * reference, eval mode. Tolerance 3% of the logits' scale: bf16 keeps 8 significant bits (a relative
+     * rounding of 2^-9 = 0.2% per cast), and a logit passes through five roundings of sums of up to
+     * eight terms. The float32 head is within 1e-5 of it, so the bf16 one differing by more shows that the
+     * products did run in bf16.
+     */
+    @Test
+    void bf16AutocastStaysWithinBf16RoundingOfTheReference() throws Exception {
+        Map<String, HostTensor> init = randomHead(6);
+        double[] x = features(7);
+        Map<String, double[]> w = new LinkedHashMap<>();
+        init.forEach((k, v) -> w.put(k, v.toDoubles()));
+        double[] expected = reference(x, w.get("head.bn.running_mean"), w.get("head.bn.running_var"), w);
+        double scale = Arrays.stream(expected).map(Math::abs).max().orElseThrow();
+        try (ProbeHead head = ProbeHead.create(config(), init, DataType.FLOAT32); NDManager m = NDManager.newBaseManager()) {
+            NDArray features = m.create(x, new Shape(B, N, D)).toType(DataType.FLOAT32, false);
+            double[] fp32 = head.forward(features, false).toType(DataType.FLOAT64, false).toDoubleArray();
+            double[] bf16;
+            try (Autocast ignored = Autocast.to(DataType.BFLOAT16)) {
+                bf16 = Aten.toType(head.forward(features, false), DataType.FLOAT64).toDoubleArray();
+            }
+            double worstBf16 = 0;
+            for (int i = 0; i < expected.length; i++) {
+                assertEquals(expected[i], fp32[i], 1e-5 * scale, "float32 logit " + i);
+                assertEquals(expected[i], bf16[i], 0.03 * scale, "bf16 logit " + i);
+                worstBf16 = Math.max(worstBf16, Math.abs(expected[i] - bf16[i]));
+            }
+            assertTrue(worstBf16 > 1e-4 * scale, "bf16 logits as exact as float32 ones: the products did not run in bf16");
         }
     }
 
