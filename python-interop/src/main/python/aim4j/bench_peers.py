@@ -1,9 +1,9 @@
-"""The Python peers of ``aim4j bench train`` and ``aim4j bench forward``: aim4j's reference AIM
-(:mod:`aim4j.reference`) in PyTorch or in JAX, timed as aim4j times itself (whole steps after untimed
-warm-up steps, on fixed random images and freshly drawn prefixes), in each mode a user of that
-framework would reach for.
+"""The Python peers of ``aim4j bench train``, ``aim4j bench forward`` and ``aim4j bench probe``: aim4j's
+reference AIM (:mod:`aim4j.reference`) in PyTorch or in JAX, timed as aim4j times itself (whole steps
+after untimed warm-up steps, on fixed random images and freshly drawn prefixes, or fixed random
+features for a probe head), in each mode a user of that framework would reach for.
 
-``python -m aim4j.bench_peers {train,forward} --framework {torch,jax} --config FILE --batch B ...``
+``python -m aim4j.bench_peers {train,forward,probe} --framework {torch,jax} --config FILE --batch B ...``
 serves timing requests, one JSON object a line on stdin, each answered by one JSON line on stdout, so
 that the benchmark can take turns between aim4j and every peer (a slow spell of a shared machine then
 falls on all of them alike). The first line out, unasked, is the framework's version, its threads and
@@ -18,7 +18,10 @@ PyTorch modes: ``eager`` (the reference as written, explicit softmax attention),
 ``autocast`` (the SDPA model under bfloat16 autocast). JAX modes: ``jit`` (float32) and ``jit-bf16``
 (bfloat16 compute from float32 parameters). A training step is the pre-training model's loss,
 backward, clipping of the global norm at 1.0 and AdamW with the recipe's decay groups (PyTorch's
-fused CPU AdamW; optax's adamw).
+fused CPU AdamW; optax's adamw). A probe step is the attention-pooling head's on cached features
+(BatchNorm on the batch's statistics), cross-entropy, clipping at 3.0 and AdamW (0.9, 0.999) with
+weight decay 0.05 on every parameter, as aim4j's probe trains; its ``sdpa`` mode pools with
+``scaled_dot_product_attention``.
 """
 
 from __future__ import annotations
@@ -42,6 +45,9 @@ from .reference.config import AimConfig, PretrainConfig, config_from_json
 MODES = {"torch": ("eager", "sdpa", "compile", "autocast"), "jax": ("jit", "jit-bf16")}
 LR = 1e-3
 CLIP = 1.0
+#: The probe's clipping and the weight decay of ``aim4j bench probe``'s grid point.
+PROBE_CLIP = 3.0
+PROBE_WEIGHT_DECAY = 0.05
 #: Prefix masks drawn up front and used in turn, as aim4j draws a new one every step.
 MASKS = 8
 #: Builds a mode: a call running step (or forward pass) number ``i``.
@@ -50,7 +56,7 @@ Builder = Callable[[str], Callable[[int], None]]
 
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python -m aim4j.bench_peers", description=__doc__.split("\n\n")[0])
-    p.add_argument("task", choices=("train", "forward"))
+    p.add_argument("task", choices=("train", "forward", "probe"))
     p.add_argument("--framework", choices=tuple(MODES), required=True)
     p.add_argument("--config", required=True, help="model config JSON (a pre-training config for train)")
     p.add_argument("--batch", type=int, required=True)
@@ -130,11 +136,17 @@ def _inputs(trunk: AimConfig, batch: int) -> tuple[np.ndarray, list[np.ndarray]]
     return images, masks
 
 
+def _features(trunk: AimConfig, batch: int) -> tuple[np.ndarray, np.ndarray]:
+    """Random block features (B, N, D) and class labels, the input of a probe step."""
+    rng = np.random.default_rng(0)
+    return (rng.standard_normal((batch, trunk.num_patches, trunk.embed_dim), dtype=np.float32),
+            rng.integers(0, trunk.num_classes, size=batch))
+
 
 def _torch(task: str, cfg: AimConfig | PretrainConfig, batch: int, threads: int) -> tuple[dict[str, Any], Builder]:
     import torch
 
-    from .reference.torch_models import AimModel, AimPretrainModel, use_sdpa
+    from .reference.torch_models import AimModel, AimPretrainModel, AttentionPoolingHead, use_sdpa
 
     torch.set_num_threads(threads)
     trunk = cfg.trunk if isinstance(cfg, PretrainConfig) else cfg
@@ -142,9 +154,29 @@ def _torch(task: str, cfg: AimConfig | PretrainConfig, batch: int, threads: int)
     x = torch.from_numpy(images)
     prefix = [torch.from_numpy(m) for m in masks]
     causal = torch.ones(trunk.num_patches, trunk.num_patches, dtype=torch.bool).tril()
+    features, labels = (torch.from_numpy(a) for a in _features(trunk, batch))
+
+    def build_probe(mode: str) -> Callable[[int], None]:
+        head = AttentionPoolingHead(trunk).train()
+        if mode != "eager":
+            use_sdpa(head)
+        run = torch.compile(head) if mode == "compile" else head
+        autocast = torch.autocast("cpu", dtype=torch.bfloat16, enabled=mode == "autocast")
+        opt = torch.optim.AdamW(head.parameters(), lr=LR, betas=(0.9, 0.999), eps=1e-8, weight_decay=PROBE_WEIGHT_DECAY, fused=True)
+
+        def step(i: int) -> None:
+            with autocast:
+                loss = torch.nn.functional.cross_entropy(run(features).float(), labels)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(head.parameters(), PROBE_CLIP)
+            opt.step()
+        return step
 
     def build(mode: str) -> Callable[[int], None]:
         torch.manual_seed(0)
+        if task == "probe":
+            return build_probe(mode)
         # .float(): the inference model keeps its sin-cos table in float64 until it is cast.
         model = AimPretrainModel(cfg) if task == "train" else AimModel(trunk, with_head=True).float().eval()
         if mode != "eager":
@@ -194,7 +226,7 @@ def _jax(task: str, cfg: AimConfig | PretrainConfig, batch: int, threads: int) -
     import optax
     from flax.traverse_util import flatten_dict, unflatten_dict
 
-    from .reference.flax_models import AimModel, AimPretrainModel
+    from .reference.flax_models import AimModel, AimPretrainModel, AttentionPoolingHead
     from .reference.jax_backend import clip_by_global_norm
 
     trunk = cfg.trunk if isinstance(cfg, PretrainConfig) else cfg
@@ -207,8 +239,33 @@ def _jax(task: str, cfg: AimConfig | PretrainConfig, batch: int, threads: int) -
     def cast(tree: Any, dtype: Any) -> Any:
         return jax.tree.map(lambda v: v.astype(dtype) if jnp.issubdtype(v.dtype, jnp.floating) else v, tree)
 
+    def build_probe(compute: Any) -> Callable[[int], None]:
+        features, labels = (jnp.asarray(a) for a in _features(trunk, batch))
+        head = AttentionPoolingHead(trunk, train=True)
+        variables = jax.jit(head.init)(jax.random.key(0), features)
+        state = {"params": variables["params"], "stats": variables["batch_stats"]}
+        tx = optax.chain(clip_by_global_norm(PROBE_CLIP), optax.adamw(LR, b1=0.9, b2=0.999, eps=1e-8, weight_decay=PROBE_WEIGHT_DECAY))
+        state["opt"] = tx.init(state["params"])
+
+        def loss(params: Any, stats: Any, x: jax.Array, y: jax.Array) -> tuple[jax.Array, Any]:
+            logits, moved = head.apply({"params": cast(params, compute), "batch_stats": stats}, x.astype(compute), mutable=["batch_stats"])
+            return optax.softmax_cross_entropy_with_integer_labels(logits.astype(jnp.float32), y).mean(), moved["batch_stats"]
+
+        @jax.jit
+        def update(params: Any, opt: Any, stats: Any, x: jax.Array, y: jax.Array) -> tuple[Any, Any, Any]:
+            grads, stats = jax.grad(loss, has_aux=True)(params, stats, x, y)
+            updates, opt = tx.update(grads, opt, params)
+            return optax.apply_updates(params, updates), opt, stats
+
+        def step(i: int) -> None:
+            state["params"], state["opt"], state["stats"] = jax.block_until_ready(
+                update(state["params"], state["opt"], state["stats"], features, labels))
+        return step
+
     def build(mode: str) -> Callable[[int], None]:
         compute = jnp.bfloat16 if mode == "jit-bf16" else jnp.float32
+        if task == "probe":
+            return build_probe(compute)
         if task == "forward":
             model = AimModel(trunk, with_head=True)
             everything = jnp.ones((batch, 1, n, n), bool)

@@ -117,18 +117,20 @@ class Trunk(nn.Module):
 
 
 class AttentionPoolingHead(nn.Module):
-    """ml-aim's probe head in eval mode: BatchNorm without affine on the running statistics (ml-aim's
-    own Flax head uses batch statistics, which does not reproduce the PyTorch eval logits), keys and
-    values of the tokens, the learned queries as queries, mean over the queries, linear."""
+    """ml-aim's probe head: BatchNorm without affine on the running statistics (ml-aim's own Flax head
+    uses batch statistics, which does not reproduce the PyTorch eval logits; ``train`` normalizes with
+    the batch's, as a probe trains, and moves the running ones by Flax's rule), keys and values of the tokens, the
+    learned queries as queries, mean over the queries, linear."""
 
     cfg: AimConfig
+    train: bool = False
 
     @nn.compact
     def __call__(self, x: jax.Array) -> jax.Array:
         c = self.cfg
         b, n, d = x.shape
         h, hd = c.head_num_heads, d // c.head_num_heads
-        x = nn.BatchNorm(use_running_average=True, use_bias=False, use_scale=False, epsilon=c.batch_norm_eps, name="bn")(x)
+        x = nn.BatchNorm(use_running_average=not self.train, use_bias=False, use_scale=False, epsilon=c.batch_norm_eps, name="bn")(x)
         q = self.param("cls_token", _zeros((1, c.head_num_queries, d))).astype(x.dtype)
         q = jnp.broadcast_to(q, (b,) + q.shape[1:]).reshape(b, -1, h, hd)
         k = _dense(d, False, "k")(x).reshape(b, n, h, hd)

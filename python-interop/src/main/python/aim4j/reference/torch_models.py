@@ -61,9 +61,9 @@ class Attention(nn.Module):
 
 
 def use_sdpa(model: nn.Module) -> nn.Module:
-    """Switches every attention of ``model`` to ``scaled_dot_product_attention``; returns ``model``."""
+    """Switches every attention of ``model`` (the probe head's pooling too) to ``scaled_dot_product_attention``; returns ``model``."""
     for m in model.modules():
-        if isinstance(m, Attention):
+        if isinstance(m, (Attention, AttentionPoolingHead)):
             m.sdpa = True
     return model
 
@@ -129,6 +129,7 @@ class AttentionPoolingHead(nn.Module):
         self.v = nn.Linear(d, d, bias=False)
         self.linear = nn.Linear(d, cfg.num_classes, bias=False)
         self.bn = nn.BatchNorm1d(d, affine=False, eps=cfg.batch_norm_eps)
+        self.sdpa = False
 
     def forward(self, x: Tensor) -> Tensor:
         b, n, d = x.shape
@@ -137,8 +138,11 @@ class AttentionPoolingHead(nn.Module):
         q = self.cls_token.expand(b, -1, -1).reshape(b, -1, self.heads, hd).transpose(1, 2)
         k = self.k(x).reshape(b, n, self.heads, hd).transpose(1, 2)
         v = self.v(x).reshape(b, n, self.heads, hd).transpose(1, 2)
-        attn = ((q @ k.transpose(-2, -1)) * hd ** -0.5).softmax(-1)
-        pooled = (attn @ v).transpose(1, 2).reshape(b, -1, d).mean(1)
+        if self.sdpa:
+            pooled = nn.functional.scaled_dot_product_attention(q, k, v)
+        else:
+            pooled = ((q @ k.transpose(-2, -1)) * hd ** -0.5).softmax(-1) @ v
+        pooled = pooled.transpose(1, 2).reshape(b, -1, d).mean(1)
         return self.linear(pooled)
 
 

@@ -11,26 +11,59 @@ import ai.aim4j.model.config.PretrainConfig;
 public final class AimFlops {
     private AimFlops() {}
 
-    /** Per image: patch embedding, every block, and the attention-pooling head as ml-aim computes it (keys and values of every token). */
+    /** Per image: patch embedding, every block, and the attention-pooling head as ml-aim computes it. */
     public static double forwardPerImage(AimConfig c) {
+        return trunkPerImage(c) + mlAimHead(c).forward();
+    }
+
+    /** Per image, aim4j's forward pass: as {@link #forwardPerImage}, with aim4j's head ({@link #aimHead}). */
+    public static double aimForwardPerImage(AimConfig c) {
+        return trunkPerImage(c) + aimHead(c).forward();
+    }
+
+    /** Per image, a training step of ml-aim's probe head on frozen features ({@link Head#frozenStep}). */
+    public static double probeStepPerImage(AimConfig c) {
+        return mlAimHead(c).frozenStep();
+    }
+
+    /** Per image, a training step of aim4j's probe head on frozen features. */
+    public static double aimProbeStepPerImage(AimConfig c) {
+        return aimHead(c).frozenStep();
+    }
+
+    /** A probe head's products per image: those with the features as an operand, and the rest. */
+    private record Head(double readingFeatures, double rest) {
+        double forward() {
+            return readingFeatures + rest;
+        }
+
+        /**
+         * Training on frozen features: a product reading them runs twice (forward, and the gradient of
+         * its other operand; the features take none), every other product three times.
+         */
+        double frozenStep() {
+            return 2 * readingFeatures + 3 * rest;
+        }
+    }
+
+    /** ml-aim's head: keys and values of every token, the pooling against them, the classifier. */
+    private static Head mlAimHead(AimConfig c) {
         double n = c.numPatches();
         double d = c.dim();
-        double head = 2 * 2 * n * d * d + 2 * 2 * c.headQueries() * n * d + 2 * d * c.numClasses();
-        return trunkPerImage(c) + head;
+        return new Head(2 * 2 * n * d * d, 2 * 2 * c.headQueries() * n * d + 2 * d * c.numClasses());
     }
 
     /**
-     * Per image, aim4j's forward pass: as {@link #forwardPerImage}, with the head's key map folded into
-     * the queries and its value map applied to the pooled tokens ({@code AttentionPoolingProbe}): scores
-     * and pooling against the H Q queried keys, then the value map on H Q pooled rows. The queried keys
-     * themselves are computed once a batch and left out.
+     * aim4j's head ({@code AttentionPoolingProbe}): the key map folded into the queries and the value
+     * map applied to the pooled rows, so scores and pooling against the H Q queried keys, then the value
+     * map on H Q rows and the classifier. The queried keys themselves are computed once a batch and
+     * left out.
      */
-    public static double aimForwardPerImage(AimConfig c) {
+    private static Head aimHead(AimConfig c) {
         double n = c.numPatches();
         double d = c.dim();
         double rows = (double) c.headHeads() * c.headQueries();
-        double head = 2 * 2 * n * d * rows + 2 * c.headQueries() * d * d + 2 * d * c.numClasses();
-        return trunkPerImage(c) + head;
+        return new Head(2 * 2 * n * d * rows, 2 * c.headQueries() * d * d + 2 * d * c.numClasses());
     }
 
     /** Per image, pre-training forward: the trunk and the pixel head (projection, MLP blocks, prediction). */

@@ -10,15 +10,21 @@ import ai.aim4j.data.BatchTensors;
 import ai.aim4j.data.ModelInput;
 import ai.aim4j.dist.SingleProcess;
 import ai.aim4j.files.FileTrees;
+import ai.aim4j.interop.worker.PythonEnvironment;
 import ai.aim4j.model.Aim;
 import ai.aim4j.model.config.AimConfig;
+import ai.aim4j.model.nn.Autocast;
 import ai.aim4j.model.nn.Initializer;
+import ai.aim4j.model.optim.LrSchedule;
 import ai.aim4j.model.probe.ProbeHead;
 import ai.aim4j.model.tensor.NamedTensors;
 import ai.aim4j.probe.FeatureCache;
 import ai.aim4j.probe.ProbeTrainer;
+import ai.aim4j.run.Precision;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -31,9 +37,15 @@ import java.util.Map;
 /**
  * Probe training speed: the trunk's feature extraction, one epoch of one head on cached features,
  * and one epoch of a grid of G heads trained side by side, with the grid's cost against G separate
- * runs, both with cached features and with the trunk in the loop (trunk once per batch for all heads).
+ * runs, both with cached features and with the trunk in the loop (trunk once per batch for all heads);
+ * and one head's step on a batch of features next to the same step of aim4j's reference head in
+ * PyTorch and JAX ({@link PythonPeers}), taking turns ({@link Interleaved}).
  */
 public final class ProbeBench {
+    /** Images per step, as {@code aim4j probe} trains by default. */
+    public static final int BATCH = 256;
+    private static final int CLASSES = 10;
+
     private ProbeBench() {}
 
     /** The default geometry: width 384, 6 blocks, 32 px images in 4 px patches (64 tokens). */
@@ -46,7 +58,7 @@ public final class ProbeBench {
         try {
             int size = config.imgSize()[0];
             DatasetWriter.write(new Synthetic(images, size, 0, "train"), tmp.resolve("data"), 2, null, Map.of(), n -> { });
-            AimConfig c = config.withNumClasses(10);
+            AimConfig c = config.withNumClasses(CLASSES);
             try (ShardSet data = ShardSet.open(tmp.resolve("data"));
                  Aim aim = Aim.load(c, NamedTensors.inMemory(Initializer.materialize(new Aim(c, false), 0)), DataType.FLOAT32, "bench")) {
                 long t0 = System.nanoTime();
@@ -58,8 +70,8 @@ public final class ProbeBench {
                     double grid = epoch(c, cache, heads);
                     double loopOne = trunkInTheLoop(aim, data, 1);
                     double loopGrid = trunkInTheLoop(aim, data, heads);
-                    out.printf("model            %s (width %d, %d blocks, %d tokens), %d images, batch 256%n", c.name(), c.dim(), c.blocks(),
-                            c.numPatches(), images);
+                    out.printf("model            %s (width %d, %d blocks, %d tokens), %d images, batch %d%n", c.name(), c.dim(), c.blocks(),
+                            c.numPatches(), images, BATCH);
                     out.printf("trunk features   %.1f images/s%n", images / trunk);
                     out.printf("cached, 1 head   %.1f images/s%n", images / one);
                     out.printf("cached, %d heads  %.1f images/s (all heads), %.1f head-images/s%n", heads, images / grid, heads * images / grid);
@@ -78,10 +90,9 @@ public final class ProbeBench {
     private static double trunkInTheLoop(Aim aim, ShardSet data, int heads) {
         AimConfig c = aim.config();
         List<ProbeTrainer.GridPoint> grid = new ArrayList<>(Collections.nCopies(heads, new ProbeTrainer.GridPoint(1e-3, 0.05)));
-        int batch = 256;
-        long steps = (data.size() + batch - 1) / batch;
+        long steps = (data.size() + BATCH - 1) / BATCH;
         try (ProbeTrainer t = heads(c, grid);
-             BatchLoader loader = new BatchLoader(data, new Sampler(data.size(), 0, 0, 1).strided(new Sampler.Cursor(0, 0)), batch,
+             BatchLoader loader = new BatchLoader(data, new Sampler(data.size(), 0, 0, 1).strided(new Sampler.Cursor(0, 0)), BATCH,
                      ModelInput.transform(c, data, "none", false), 0, 1, 2, false, w -> { })) {
             var schedules = t.schedules(steps);
             long t0 = System.nanoTime();
@@ -94,12 +105,48 @@ public final class ProbeBench {
         }
     }
 
+    /**
+     * One head's training step on a fixed batch of random features, aim4j in each precision and the
+     * peers, taking turns; the table.
+     *
+     * @param peak the theoretical peak, or null where it is unknown
+     */
+    public static SideBySide sideBySide(AimConfig config, Interleaved.Schedule schedule, List<Precision> precisions, PythonEnvironment python,
+                                        List<String> peers, CpuPeak peak) throws IOException {
+        AimConfig c = config.withNumClasses(CLASSES);
+        List<SideBySide.Rate> rates = new ArrayList<>();
+        rates.add(new SideBySide.Rate(Precision.FP32, MatmulRate.gflops(2048, 2048, 2048, 2, 7), MatmulRate.engine() + ", 2048^3"));
+        try (NDManager batch = NDManager.newBaseManager();
+             ProbeTrainer trainer = heads(c, List.of(new ProbeTrainer.GridPoint(1e-3, 0.05)));
+             PythonPeers others = python == null || peers.isEmpty() ? null
+                     : PythonPeers.start(python, "probe", c.toJson(), BATCH, Runtime.getRuntime().availableProcessors(), peers)) {
+            NDArray features = batch.randomNormal(new Shape(BATCH, c.numPatches(), c.dim()));
+            NDArray labels = batch.randomInteger(0, CLASSES, new Shape(BATCH), DataType.INT32);
+            List<LrSchedule> schedules = trainer.schedules(1_000_000); // any length: the rate does not change the work
+            long[] step = {0};
+            List<Contestant> contestants = new ArrayList<>();
+            for (Precision p : precisions) {
+                contestants.add(new InProcess(SideBySide.AIM4J, p, () -> {
+                    try (Autocast ignored = p.scope()) {
+                        trainer.step(features, labels, schedules, step[0]++);
+                    }
+                }));
+            }
+            if (others != null) {
+                contestants.addAll(others.contestants());
+                rates.addAll(others.matmul());
+            }
+            return new SideBySide(BATCH, AimFlops.probeStepPerImage(c), AimFlops.aimProbeStepPerImage(c), rates, peak,
+                    Interleaved.measure(contestants, schedule), schedule.rounds());
+        }
+    }
+
     private static double epoch(AimConfig c, FeatureCache cache, int heads) {
         List<ProbeTrainer.GridPoint> grid = new ArrayList<>(Collections.nCopies(heads, new ProbeTrainer.GridPoint(1e-3, 0.05)));
         try (ProbeTrainer t = heads(c, grid)) {
-            t.train(cache, 1, 256, 0, s -> { }); // warm-up epoch
+            t.train(cache, 1, BATCH, 0, s -> { }); // warm-up epoch
             long t0 = System.nanoTime();
-            t.train(cache, 1, 256, 1, s -> { });
+            t.train(cache, 1, BATCH, 1, s -> { });
             return (System.nanoTime() - t0) / 1e9;
         }
     }

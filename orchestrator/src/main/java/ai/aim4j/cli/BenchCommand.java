@@ -5,6 +5,7 @@ import ai.aim4j.bench.AllReducePeer;
 import ai.aim4j.bench.CpuPeak;
 import ai.aim4j.bench.DataBenchRunner;
 import ai.aim4j.bench.ForwardBench;
+import ai.aim4j.bench.Interleaved;
 import ai.aim4j.bench.LoadBench;
 import ai.aim4j.bench.ProbeBench;
 import ai.aim4j.bench.SideBySide;
@@ -143,21 +144,39 @@ final class BenchCommand {
 
     @Command(name = "probe", mixinStandardHelpOptions = true,
             description = "Probe training speed: trunk features, one head and a grid of heads on cached features, and the grid's cost"
-                    + " against separate runs (cached, and with the trunk in the loop).")
+                    + " against separate runs (cached, and with the trunk in the loop); then one head's step next to aim4j's reference"
+                    + " head in PyTorch (eager, SDPA, torch.compile, bf16 autocast) and JAX (jit, fp32 and bf16) from the Python"
+                    + " environment.")
     static final class Probe implements Callable<Integer> {
+        @Mixin
+        PeerOptions peers;
+
         @Option(names = "--model", description = "trunk geometry (preset or config); default width 384, 6 blocks, 32 px, 64 tokens")
         String model;
 
-        @Option(names = "--images", defaultValue = "2048")
+        @Option(names = "--images", defaultValue = "2048", description = "cached images for the epochs (default: ${DEFAULT-VALUE})")
         int images;
 
-        @Option(names = "--heads", defaultValue = "4")
+        @Option(names = "--heads", defaultValue = "4", description = "heads in the grid (default: ${DEFAULT-VALUE})")
         int heads;
+
+        @Option(names = "--steps", defaultValue = "5", description = "timed steps per round beside the peers (default: ${DEFAULT-VALUE})")
+        int steps;
+
+        @Option(names = "--warmup", defaultValue = "2", description = "untimed steps first, and at least 2 s of them (default: ${DEFAULT-VALUE})")
+        int warmup;
 
         @Override
         public Integer call() throws Exception {
             AimConfig c = model != null ? ModelSpecs.trunk(model) : ProbeBench.defaultModel();
+            Interleaved.Schedule schedule = peers.schedule(warmup, steps);
+            PythonEnvironment python = peers.environment(System.out);
+            CpuPeak peak = peers.peak(System.out);
+            List<Precision> precisions = peers.precisions(peak, System.out);
             ProbeBench.run(c, images, heads, BatchTensors.loaderThreads(), System.out);
+            SideBySide table = ProbeBench.sideBySide(c, schedule, precisions, python, peers.modes(), peak);
+            System.out.printf("one head's step on %d cached feature rows of %d x %d, beside the peers%n", ProbeBench.BATCH, c.numPatches(), c.dim());
+            table.print(System.out);
             return 0;
         }
     }

@@ -15,6 +15,7 @@ import ai.aim4j.data.BatchTensors;
 import ai.aim4j.data.PassPlan;
 import ai.aim4j.dist.Collectives;
 import ai.aim4j.model.Aim;
+import ai.aim4j.model.tensor.TensorMemory;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -24,7 +25,6 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -233,18 +233,13 @@ public final class FeatureCache implements AutoCloseable {
     /** Rows {@code order[from..to)} gathered into an NDArray {@code (n, N, D)} of {@code scope}. */
     public NDArray batch(int[] order, int from, int to, NDManager scope) {
         int n = to - from;
-        try (Arena gather = Arena.ofConfined()) {
-            MemorySegment buf = gather.allocate((long) n * rowFloats * 4, 64);
-            for (int i = 0; i < n; i++) {
-                MemorySegment.copy(features, (long) order[from + i] * rowFloats * 4, buf, (long) i * rowFloats * 4, rowFloats * 4);
-            }
-            // The NDArray shares buf (from_blob); a copy inside torch lets the gather buffer go at once.
-            NDArray shared = scope.create(buf.asByteBuffer().order(ByteOrder.nativeOrder()), new Shape(n, shape[0], shape[1]),
-                    DataType.FLOAT32);
-            NDArray owned = shared.duplicate();
-            shared.close();
-            return owned;
+        // Gathered straight into the tensor's own memory: one copy of the rows, no staging buffer.
+        NDArray out = scope.create(new Shape(n, shape[0], shape[1]), DataType.FLOAT32);
+        MemorySegment rowsOut = TensorMemory.of(out);
+        for (int i = 0; i < n; i++) {
+            MemorySegment.copy(features, (long) order[from + i] * rowFloats * 4, rowsOut, (long) i * rowFloats * 4, rowFloats * 4);
         }
+        return out;
     }
 
     @Override

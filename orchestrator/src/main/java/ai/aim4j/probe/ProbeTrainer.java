@@ -74,11 +74,9 @@ public final class ProbeTrainer implements AutoCloseable {
     public void step(NDArray x, NDArray labels, List<LrSchedule> schedules, long step) {
         for (int k = 0; k < members.size(); k++) {
             Member m = members.get(k);
-            // A view of the batch in a manager of this head's own: its temporaries go before the next head's step.
+            // Views of the batch in a manager of this head's own: its temporaries go before the next head's step.
             try (NDManager own = x.getManager().newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                NDArray view = x.reshape(x.getShape());
-                view.attach(own);
-                gc.backward(crossEntropy(m.head().forward(view, true), labels));
+                gc.backward(crossEntropy(m.head().forward(viewIn(x, own), true), viewIn(labels, own)));
             }
             List<NDArray> grads = new ArrayList<>();
             m.head().trainableParameters().values().forEach(p -> grads.add(p.getGradient()));
@@ -87,6 +85,12 @@ public final class ProbeTrainer implements AutoCloseable {
             m.optimizer().step(schedules.get(k).at(step));
             m.optimizer().zeroGradients();
         }
+    }
+
+    private static NDArray viewIn(NDArray t, NDManager manager) {
+        NDArray view = t.reshape(t.getShape());
+        view.attach(manager);
+        return view;
     }
 
     /** Mean cross-entropy of logits {@code (B, K)} against integer labels. */

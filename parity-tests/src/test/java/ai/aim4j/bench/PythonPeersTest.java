@@ -16,9 +16,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The PyTorch and JAX peers, for real in the bridge's environment, on a tiny geometry: each mode's
- * code path once, taking turns (torch.compile is left out: its first call compiles C++ for tens of
- * seconds); and a peer process that dies.
+ * The PyTorch and JAX peers, for real in the bridge's environment, on a tiny geometry: each task
+ * (training step, forward pass, probe head's step) and mode's code path once, taking turns
+ * (torch.compile is left out: its first call compiles C++ for tens of seconds); and a peer process
+ * that dies.
  */
 class PythonPeersTest {
     private static final PretrainConfig TINY = new PretrainConfig(AimConfig.vit("tiny", 16, 4, 3, 32, 1, 2).withLayerNormEps(1e-5), 32, 1, 4, 1e-5);
@@ -40,6 +41,14 @@ class PythonPeersTest {
         try (PythonPeers peers = PythonPeers.start(PythonEnvironment.locate(), "forward", TINY.trunk().toJson(), 2, 1,
                 List.of("torch-sdpa", "jax-jit-bf16"))) {
             expectTimed(Interleaved.measure(peers.contestants(), QUICK), List.of("torch sdpa", "jax jit-bf16"), List.of(Precision.FP32, Precision.BF16));
+        }
+    }
+
+    @Test
+    void thePeersTimeTheProbeHeadsStep() throws Exception {
+        try (PythonPeers peers = PythonPeers.start(PythonEnvironment.locate(), "probe", TINY.trunk().withNumClasses(5).toJson(), 8, 1,
+                List.of("torch-sdpa", "jax-jit"))) {
+            expectTimed(Interleaved.measure(peers.contestants(), QUICK), List.of("torch sdpa", "jax jit"), List.of(Precision.FP32, Precision.FP32));
         }
     }
 
