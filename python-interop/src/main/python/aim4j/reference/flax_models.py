@@ -119,8 +119,8 @@ class Trunk(nn.Module):
 class AttentionPoolingHead(nn.Module):
     """ml-aim's probe head: BatchNorm without affine on the running statistics (ml-aim's own Flax head
     uses batch statistics, which does not reproduce the PyTorch eval logits; ``train`` normalizes with
-    the batch's, as a probe trains, and moves the running ones by Flax's rule), keys and values of the tokens, the
-    learned queries as queries, mean over the queries, linear."""
+    the batch's, as a probe trains, and moves the running ones by Flax's rule), keys and values of the
+    tokens, the learned queries as queries, mean over the queries, linear."""
 
     cfg: AimConfig
     train: bool = False

@@ -61,7 +61,8 @@ class Attention(nn.Module):
 
 
 def use_sdpa(model: nn.Module) -> nn.Module:
-    """Switches every attention of ``model`` (the probe head's pooling too) to ``scaled_dot_product_attention``; returns ``model``."""
+    """Switches every attention of ``model``, the probe head's pooling too, to ``scaled_dot_product_attention``;
+    returns ``model``."""
     for m in model.modules():
         if isinstance(m, (Attention, AttentionPoolingHead)):
             m.sdpa = True
@@ -118,7 +119,8 @@ class Trunk(nn.Module):
 
 class AttentionPoolingHead(nn.Module):
     """ml-aim's probe head: BatchNorm without affine (running statistics), keys and values of the
-    tokens, the learned queries themselves as queries, per-head softmax, mean over the queries, linear."""
+    tokens, the learned queries themselves as queries, per-head softmax (PyTorch's fused
+    ``scaled_dot_product_attention`` once :func:`use_sdpa` sets ``sdpa``), mean over the queries, linear."""
 
     def __init__(self, cfg: AimConfig) -> None:
         super().__init__()
