@@ -71,9 +71,12 @@ public final class AimFlops {
         return trunkPerImage(c.trunk()) + pixelHeadPerImage(c);
     }
 
-    /** A training step costs about three forward passes (the backward pass takes two). */
+    /**
+     * A training step: each forward product again twice in the backward pass (the gradients of both
+     * operands), but for the patch embedding, whose input (the images) takes no gradient.
+     */
     public static double pretrainStepPerImage(PretrainConfig c) {
-        return 3 * pretrainForwardPerImage(c);
+        return 3 * pretrainForwardPerImage(c) - patchEmbeddingPerImage(c.trunk());
     }
 
     /**
@@ -86,7 +89,7 @@ public final class AimFlops {
         double n = t.numPatches();
         double d = t.dim();
         double lastBlockAfterAttention = 2 * n * d * d + 2 * 2 * n * d * t.mlpHidden();
-        return 3 * (pretrainForwardPerImage(c) - 0.5 * (lastBlockAfterAttention + pixelHeadPerImage(c)));
+        return pretrainStepPerImage(c) - 3 * 0.5 * (lastBlockAfterAttention + pixelHeadPerImage(c));
     }
 
     private static double pixelHeadPerImage(PretrainConfig c) {
@@ -95,15 +98,18 @@ public final class AimFlops {
         return 2 * n * c.trunk().dim() * e + c.headBlocks() * 2 * 2 * n * e * e * c.headMlpRatio() + 2 * n * e * c.patchValues();
     }
 
+    private static double patchEmbeddingPerImage(AimConfig c) {
+        return 2.0 * c.numPatches() * c.patchValues() * c.dim();
+    }
+
     private static double trunkPerImage(AimConfig c) {
         double n = c.numPatches();
         double d = c.dim();
         double m = c.mlpHidden();
-        double patch = 2 * n * c.patchValues() * d;
         double block = 2 * n * d * 3 * d // qkv
                 + 2 * 2 * n * n * d      // q k^T and attn v
                 + 2 * n * d * d          // proj
                 + 2 * 2 * n * d * m;     // fc1, fc2
-        return patch + c.blocks() * block;
+        return patchEmbeddingPerImage(c) + c.blocks() * block;
     }
 }
