@@ -54,6 +54,11 @@ public final class PythonPeers implements AutoCloseable {
         return modes;
     }
 
+    /** The precision a peer ({@code framework-mode}) computes in. */
+    public static Precision precision(String mode) {
+        return PRECISIONS.getOrDefault(mode, Precision.FP32);
+    }
+
     /**
      * Starts the processes of {@code modes} on {@code task} ({@code train}: the pre-training step;
      * {@code forward}: the inference model with its probe head) of {@code config} at {@code batch},
@@ -77,7 +82,7 @@ public final class PythonPeers implements AutoCloseable {
                 PeerProcess p = PeerProcess.start(env, framework, task, configFile, batch, threads, dir.resolve(framework + ".log"));
                 processes.add(p);
                 for (String mode : e.getValue()) {
-                    contestants.add(p.mode(framework + " " + mode, mode, PRECISIONS.getOrDefault(framework + "-" + mode, Precision.FP32)));
+                    contestants.add(p.mode(framework + " " + mode, mode, precision(framework + "-" + mode)));
                 }
                 p.matmulGflops().properties().forEach(rate -> matmul.add(
                         new SideBySide.Rate(Precision.of(rate.getKey()), rate.getValue().asDouble(), p.version() + " mm, 2048^3")));

@@ -56,11 +56,12 @@ final class BenchCommand {
         @Override
         public Integer call() throws Exception {
             AimConfig c = model.resolve(null);
-            PythonEnvironment python = peers.environment(System.out);
             CpuPeak peak = peers.peak(System.out);
             List<Precision> precisions = peers.precisions(peak, System.out);
+            List<String> modes = peers.modes(peak, System.out);
+            PythonEnvironment python = peers.environment(modes, System.out);
             for (int batch : batches) {
-                SideBySide table = ForwardBench.run(c, batch, peers.schedule(warmup, iters), precisions, python, peers.modes(), peak, System.err);
+                SideBySide table = ForwardBench.run(c, batch, peers.schedule(warmup, iters), precisions, python, modes, peak, System.err);
                 System.out.println(ForwardBench.describe(c, batch));
                 table.print(System.out);
             }
@@ -129,12 +130,13 @@ final class BenchCommand {
         public Integer call() throws Exception {
             List<TrainBench.Geometry> geometries = model != null ? List.of(new TrainBench.Geometry(model, ModelSpecs.pretraining(model), 64))
                     : TrainBench.defaults();
-            PythonEnvironment python = peers.environment(System.out);
             CpuPeak peak = peers.peak(System.out);
             List<Precision> precisions = peers.precisions(peak, System.out);
+            List<String> modes = peers.modes(peak, System.out);
+            PythonEnvironment python = peers.environment(modes, System.out);
             for (TrainBench.Geometry g : geometries) {
                 int b = batch == null ? g.batch() : batch;
-                SideBySide table = TrainBench.run(g.config(), b, peers.schedule(warmup, steps), precisions, python, peers.modes(), peak);
+                SideBySide table = TrainBench.run(g.config(), b, peers.schedule(warmup, steps), precisions, python, modes, peak);
                 System.out.println(TrainBench.describe(g.name(), g.config(), b));
                 table.print(System.out);
             }
@@ -170,11 +172,12 @@ final class BenchCommand {
         public Integer call() throws Exception {
             AimConfig c = model != null ? ModelSpecs.trunk(model) : ProbeBench.defaultModel();
             Interleaved.Schedule schedule = peers.schedule(warmup, steps);
-            PythonEnvironment python = peers.environment(System.out);
             CpuPeak peak = peers.peak(System.out);
             List<Precision> precisions = peers.precisions(peak, System.out);
+            List<String> modes = peers.modes(peak, System.out);
+            PythonEnvironment python = peers.environment(modes, System.out);
             ProbeBench.run(c, images, heads, BatchTensors.loaderThreads(), System.out);
-            SideBySide table = ProbeBench.sideBySide(c, schedule, precisions, python, peers.modes(), peak);
+            SideBySide table = ProbeBench.sideBySide(c, schedule, precisions, python, modes, peak);
             System.out.printf("one head's step on %d cached feature rows of %d x %d, beside the peers%n", ProbeBench.BATCH, c.numPatches(), c.dim());
             table.print(System.out);
             return 0;

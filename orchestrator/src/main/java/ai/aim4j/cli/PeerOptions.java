@@ -17,8 +17,9 @@ final class PeerOptions {
             + " ./aim4j python setup made)")
     Path python;
 
-    @Option(names = "--peers", defaultValue = "torch-eager,torch-sdpa,torch-compile,torch-autocast,jax-jit,jax-jit-bf16",
-            description = "none, or the peers to run side by side (default: ${DEFAULT-VALUE})")
+    @Option(names = "--peers", description = "none, or the peers to run side by side, of torch-eager, torch-sdpa, torch-compile,"
+            + " torch-autocast, jax-jit, jax-jit-bf16 (default: all; the bf16 ones, torch-autocast and jax-jit-bf16, where the CPU has"
+            + " bf16 units)")
     String peers;
 
     @Option(names = "--dtype", split = ",", description = "aim4j's precisions: fp32, bf16 (mixed precision, PyTorch autocast's"
@@ -57,17 +58,28 @@ final class PeerOptions {
         return List.of(Precision.FP32);
     }
 
-    /** The peers asked for; an error line naming an unknown one. */
-    List<String> modes() {
-        return PythonPeers.parseModes(peers);
+    /**
+     * The peers asked for, an error line naming an unknown one; by default every peer, but the bf16
+     * ones only where {@code peak} says the CPU has bf16 units, as {@link #precisions} decides for aim4j
+     * (without them a bf16 peer computes at about 1% of the fp32 rate and takes minutes to say so).
+     */
+    List<String> modes(CpuPeak peak, PrintStream out) {
+        if (peers != null) {
+            return PythonPeers.parseModes(peers);
+        }
+        if (peak != null && peak.bf16() != CpuPeak.Bf16.NONE) {
+            return PythonPeers.MODES;
+        }
+        out.println("peers bf16: not measured, no bf16 units on this CPU (--peers naming torch-autocast or jax-jit-bf16 measures them anyway)");
+        return PythonPeers.MODES.stream().filter(m -> PythonPeers.precision(m) == Precision.FP32).toList();
     }
 
     /**
      * The peers' interpreter: {@code --python}, else {@link PythonEnvironment#ifSetUp()}; null, with
      * one line saying how to get one, when none is set up (or no peer is asked for).
      */
-    PythonEnvironment environment(PrintStream out) {
-        if (modes().isEmpty()) {
+    PythonEnvironment environment(List<String> modes, PrintStream out) {
+        if (modes.isEmpty()) {
             return null;
         }
         if (python != null) {
