@@ -1,6 +1,7 @@
 package ai.aim4j.probe;
 
 import ai.aim4j.arrow.Sampler;
+import ai.aim4j.model.aten.Aten;
 import ai.aim4j.model.optim.AdamW;
 import ai.aim4j.model.optim.DecayGroups;
 import ai.aim4j.model.optim.GradClip;
@@ -93,9 +94,13 @@ public final class ProbeTrainer implements AutoCloseable {
         return view;
     }
 
-    /** Mean cross-entropy of logits {@code (B, K)} against integer labels. */
+    /**
+     * Mean cross-entropy of logits {@code (B, K)} against integer labels; bf16 logits (under autocast)
+     * widened to float32 first, as autocast computes a loss, and since DJL's own casts cannot name bf16.
+     */
     static NDArray crossEntropy(NDArray logits, NDArray labels) {
-        NDArray logp = logits.logSoftmax(1);
+        NDArray wide = Aten.dataType(logits) == DataType.BFLOAT16 ? Aten.toType(logits, DataType.FLOAT32) : logits;
+        NDArray logp = wide.logSoftmax(1);
         NDArray onehot = labels.oneHot((int) logits.getShape().get(1)).toType(logp.getDataType(), false);
         return logp.mul(onehot).sum(new int[] {1}).neg().mean();
     }

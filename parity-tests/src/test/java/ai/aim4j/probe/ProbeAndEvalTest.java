@@ -124,6 +124,27 @@ class ProbeAndEvalTest {
         assertTrue(res.get("best").get("test_top1").asDouble() > 0.2, res.toString()); // chance is 0.1
     }
 
+    /**
+     * bf16 mixed precision (the trunk's and heads' products in bf16, the loss widened to float32)
+     * trains and reports like float32 on the same split and seed: test top-1 within 5 points (15 of
+     * the 300 test images) of the float32 run, where bf16's 8-bit mantissa moves single predictions.
+     */
+    @Test
+    void bf16ProbingTrainsAndReportsLikeFloat32() throws IOException {
+        double[] top1 = new double[2];
+        String[] dtypes = {"fp32", "bf16"};
+        for (int i = 0; i < 2; i++) {
+            Path out = dir.resolve("probe-" + dtypes[i]);
+            CliRun r = CliRun.of("probe", "--random-trunk", "--model", dir.resolve("model.json").toString(), "--data",
+                    dir.resolve("train").toString(), "--val-data", dir.resolve("test").toString(), "--out", out.toString(), "--epochs", "8",
+                    "--batch-size", "64", "--lr-grid", "3e-3", "--seed", "1", "--dtype", dtypes[i]);
+            assertEquals(0, r.code(), r.err());
+            top1[i] = new ObjectMapper().readTree(out.resolve("results.json").toFile()).get("best").get("test_top1").asDouble();
+        }
+        assertTrue(top1[0] > 0.3, "float32: " + top1[0]);
+        assertEquals(top1[0], top1[1], 0.05, "bf16 against float32 test top-1");
+    }
+
     @Test
     void theRawPixelBaselineUsesTheSameSplitsAndProtocol() throws IOException {
         Path out = dir.resolve("pixels");
