@@ -2,6 +2,7 @@ package ai.aim4j.bench;
 
 import ai.aim4j.interop.worker.PythonEnvironment;
 import ai.aim4j.model.Aim;
+import ai.aim4j.model.aten.Aten;
 import ai.aim4j.model.config.AimConfig;
 import ai.aim4j.model.nn.Autocast;
 import ai.aim4j.model.nn.Initializer;
@@ -98,7 +99,8 @@ public final class ForwardBench {
             NDArray images = scope.create(pixels, new Shape(batch, c.channels(), c.imgSize()[0], c.imgSize()[1]), DataType.FLOAT32);
             NDList blocks = aim.extractFeatures(images, -1, null);
             aim.postTrunkNorm(blocks.getLast());
-            aim.classify(aim.averageProbeFeatures(blocks)).getFloat(0, 0);
+            // Read as float32: under bf16 autocast the logits are bf16, which DJL cannot read.
+            Aten.toType(aim.classify(aim.averageProbeFeatures(blocks)), DataType.FLOAT32).getFloat(0, 0);
         }
     }
 }

@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code aim4j bench train} without a Python environment, and its bad flags. */
+/** {@code aim4j bench train} without a Python environment, the benchmarks in bf16, and their bad flags. */
 class BenchCommandTest {
     @TempDir
     Path dir;
@@ -34,6 +34,21 @@ class BenchCommandTest {
         assertTrue(out.lines().anyMatch(PythonPeers.NO_ENVIRONMENT::equals), out);
         assertTrue(out.lines().anyMatch(l -> l.matches(" +fp32 +aim4j +[0-9.]+ .*")), out);
         assertTrue(out.lines().noneMatch(l -> l.contains("torch eager") || l.contains("jax jit")), out);
+    }
+
+    /** Each benchmark times aim4j in bf16 next to fp32 when asked (bf16 logits once stopped the forward benchmark). */
+    @Test
+    void theForwardAndProbeBenchmarksRunInBf16() throws Exception {
+        Path model = dir.resolve("small.json");
+        Files.writeString(model, "{\"img_size\": 16, \"patch_size\": 4, \"embed_dim\": 32, \"num_blocks\": 1, \"num_heads\": 2}");
+        CliRun forward = CliRun.of("bench", "forward", "--config", model.toString(), "--dtype", "fp32,bf16", "--peers", "none", "--batch", "2",
+                "--iters", "2", "--warmup", "1");
+        assertEquals(0, forward.code(), forward.err());
+        assertTrue(forward.out().lines().anyMatch(l -> l.matches(" +bf16 +aim4j +[0-9.]+ .*")), forward.out());
+        CliRun probe = CliRun.of("bench", "probe", "--model", model.toString(), "--dtype", "fp32,bf16", "--peers", "none", "--images", "256",
+                "--steps", "2", "--warmup", "1");
+        assertEquals(0, probe.code(), probe.err());
+        assertTrue(probe.out().lines().anyMatch(l -> l.matches(" +bf16 +aim4j +[0-9.]+ .*")), probe.out());
     }
 
     @Test
