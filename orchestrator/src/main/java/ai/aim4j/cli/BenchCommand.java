@@ -2,7 +2,6 @@ package ai.aim4j.cli;
 
 import ai.aim4j.bench.AllReduceBench;
 import ai.aim4j.bench.AllReducePeer;
-import ai.aim4j.bench.CpuPeak;
 import ai.aim4j.bench.DataBenchRunner;
 import ai.aim4j.bench.ForwardBench;
 import ai.aim4j.bench.Interleaved;
@@ -14,11 +13,9 @@ import ai.aim4j.bench.TrainBench;
 import ai.aim4j.data.BatchTensors;
 import ai.aim4j.dist.MpiRun;
 import ai.aim4j.files.FileTrees;
-import ai.aim4j.interop.worker.PythonEnvironment;
 import ai.aim4j.model.config.AimConfig;
 import ai.aim4j.model.tensor.NamedTensors;
 import ai.aim4j.run.ModelSpecs;
-import ai.aim4j.run.Precision;
 import ai.aim4j.weights.WeightFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,12 +53,10 @@ final class BenchCommand {
         @Override
         public Integer call() throws Exception {
             AimConfig c = model.resolve(null);
-            CpuPeak peak = peers.peak(System.out);
-            List<Precision> precisions = peers.precisions(peak, System.out);
-            List<String> modes = peers.modes(peak, System.out);
-            PythonEnvironment python = peers.environment(modes, System.out);
+            PeerOptions.Setup run = peers.setup(System.out);
             for (int batch : batches) {
-                SideBySide table = ForwardBench.run(c, batch, peers.schedule(warmup, iters), precisions, python, modes, peak, System.err);
+                SideBySide table = ForwardBench.run(c, batch, peers.schedule(warmup, iters), run.precisions(), run.python(), run.modes(), run.peak(),
+                        System.err);
                 System.out.println(ForwardBench.describe(c, batch));
                 table.print(System.out);
             }
@@ -130,13 +125,10 @@ final class BenchCommand {
         public Integer call() throws Exception {
             List<TrainBench.Geometry> geometries = model != null ? List.of(new TrainBench.Geometry(model, ModelSpecs.pretraining(model), 64))
                     : TrainBench.defaults();
-            CpuPeak peak = peers.peak(System.out);
-            List<Precision> precisions = peers.precisions(peak, System.out);
-            List<String> modes = peers.modes(peak, System.out);
-            PythonEnvironment python = peers.environment(modes, System.out);
+            PeerOptions.Setup run = peers.setup(System.out);
             for (TrainBench.Geometry g : geometries) {
                 int b = batch == null ? g.batch() : batch;
-                SideBySide table = TrainBench.run(g.config(), b, peers.schedule(warmup, steps), precisions, python, modes, peak);
+                SideBySide table = TrainBench.run(g.config(), b, peers.schedule(warmup, steps), run.precisions(), run.python(), run.modes(), run.peak());
                 System.out.println(TrainBench.describe(g.name(), g.config(), b));
                 table.print(System.out);
             }
@@ -172,12 +164,9 @@ final class BenchCommand {
         public Integer call() throws Exception {
             AimConfig c = model != null ? ModelSpecs.trunk(model) : ProbeBench.defaultModel();
             Interleaved.Schedule schedule = peers.schedule(warmup, steps);
-            CpuPeak peak = peers.peak(System.out);
-            List<Precision> precisions = peers.precisions(peak, System.out);
-            List<String> modes = peers.modes(peak, System.out);
-            PythonEnvironment python = peers.environment(modes, System.out);
+            PeerOptions.Setup run = peers.setup(System.out);
             ProbeBench.run(c, images, heads, BatchTensors.loaderThreads(), System.out);
-            SideBySide table = ProbeBench.sideBySide(c, schedule, precisions, python, modes, peak);
+            SideBySide table = ProbeBench.sideBySide(c, schedule, run.precisions(), run.python(), run.modes(), run.peak());
             System.out.printf("one head's step on %d cached feature rows of %d x %d, beside the peers%n", ProbeBench.BATCH, c.numPatches(), c.dim());
             table.print(System.out);
             return 0;

@@ -37,6 +37,20 @@ final class PeerOptions {
             + " median of its rounds' medians, so a slow spell of a shared machine falls on every contender alike (default: ${DEFAULT-VALUE})")
     int rounds;
 
+    /**
+     * What a benchmark run side by side needs: the theoretical peak (null where unknown), aim4j's
+     * precisions, the peers, and their interpreter (null: aim4j runs alone).
+     */
+    record Setup(CpuPeak peak, List<Precision> precisions, List<String> modes, PythonEnvironment python) {}
+
+    /** The run's set-up, each part printed as it is decided; an error line for a bad flag. */
+    Setup setup(PrintStream out) {
+        CpuPeak peak = peak(out);
+        List<Precision> precisions = precisions(peak, out);
+        List<String> modes = modes(peak, out);
+        return new Setup(peak, precisions, modes, environment(modes, out));
+    }
+
     /** How the contenders are timed: {@code warmup} untimed calls, then rounds of {@code steps} timed ones; an error line for a bad count. */
     Interleaved.Schedule schedule(int warmup, int steps) {
         return new Interleaved.Schedule(warmup, steps, rounds);
