@@ -1,7 +1,6 @@
 package ai.aim4j.model;
 
 import ai.aim4j.model.config.AimConfig;
-import ai.aim4j.model.nn.Autocast;
 import ai.aim4j.model.nn.Block;
 import ai.aim4j.model.nn.Layer;
 import ai.aim4j.model.nn.LayerNorm;
@@ -36,10 +35,8 @@ public final class Trunk extends Layer {
      */
     public NDList blocks(NDArray x, int last, NDArray mask, NDArray lastRows) {
         NDList outputs = new NDList();
-        // Under autocast the mask is cast once here, not once per block's attention.
-        NDArray blockMask = Autocast.operand(mask, x.getManager());
         for (int i = 0; i <= last; i++) {
-            x = blocks[i].forward(x, blockMask, i == last ? lastRows : null);
+            x = blocks[i].forward(x, mask, i == last ? lastRows : null);
             outputs.add(x);
         }
         return outputs;

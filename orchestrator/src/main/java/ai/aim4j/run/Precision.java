@@ -5,7 +5,7 @@ import ai.djl.ndarray.types.DataType;
 
 /**
  * The arithmetic a run computes in ({@code --dtype}): plain float32, or bf16 mixed precision, PyTorch
- * autocast's policy ({@link Autocast}: bf16 matrix products and attention, float32 master weights,
+ * autocast's policy ({@link Autocast}: bf16 matrix products, float32 attention, master weights,
  * optimizer state, norms of the residual stream and loss).
  */
 public enum Precision {

@@ -33,15 +33,14 @@ public final class Attention extends Layer {
         long n = s[1];
         long d = s[2];
         long hd = d / heads;
+        // Under autocast attention runs in float32 (see Autocast: the bf16 backward kernel is the slow one).
         // Split, not indexed: the gradient of a split is one concatenation, that of each index a zero-filled copy of all of qkv.
-        NDList qkvParts = qkv.forward(x).reshape(b, n, 3, heads, hd).split(3, 2);
+        NDList qkvParts = Autocast.widened(qkv.forward(x), x.getManager()).reshape(b, n, 3, heads, hd).split(3, 2);
         NDArray[] qkvHeads = new NDArray[3];
         for (int i = 0; i < 3; i++) {
             qkvHeads[i] = qkvParts.get(i).reshape(b, n, heads, hd).transpose(0, 2, 1, 3);
         }
-        // Under autocast q, k, v come out of qkv lowered already; the mask joins them, as autocast casts every operand.
-        NDArray heads = Aten.scaledDotProductAttention(qkvHeads[0], qkvHeads[1], qkvHeads[2],
-                Autocast.operand(mask, x.getManager()), 1.0 / Math.sqrt(hd));
+        NDArray heads = Aten.scaledDotProductAttention(qkvHeads[0], qkvHeads[1], qkvHeads[2], mask, 1.0 / Math.sqrt(hd));
         return proj.forward(TokenRows.select(heads.transpose(0, 2, 1, 3).reshape(b, n, d), rows));
     }
 }

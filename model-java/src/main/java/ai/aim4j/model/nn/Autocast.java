@@ -7,17 +7,24 @@ import ai.djl.ndarray.types.DataType;
 
 /**
  * Mixed precision with PyTorch's CPU autocast policy, for the code run inside a scope
- * ({@code try (Autocast a = Autocast.to(DataType.BFLOAT16)) { ... }}, as {@code with torch.autocast(...)}).
+ * ({@code try (Autocast a = Autocast.to(DataType.BFLOAT16)) { ... }}, as {@code with torch.autocast(...)}),
+ * with one exception: the trunk's attention.
  *
- * <p>The operands of the matrix products (every linear map, the patch embedding, attention, the
- * probe's attention pooling) are cast to the lower type, and their results stay in it; every other
+ * <p>The operands of the matrix products (every linear map, the patch embedding, the probe's
+ * attention pooling) are cast to the lower type, and their results stay in it; every other
  * operation runs in the type of its inputs, where PyTorch's promotion makes a mix float32. So the
  * parameters (the master weights), their gradients and the optimizer stay float32; the trunk's
  * residual stream stays float32 (float32 position embeddings and residual sums), hence the norms
- * that read it and the softmax statistics of the fused attention (kept in float32 inside the
- * kernel); the loss is float32 (its targets are); GELU and the pixel head's residual stream, fed
- * only by bf16 products, run in bf16, exactly as under autocast. The casts are recorded by autograd,
- * so the gradients reach the float32 parameters.
+ * that read it; the loss is float32 (its targets are); GELU and the pixel head's residual stream,
+ * fed only by bf16 products, run in bf16, exactly as under autocast. The casts are recorded by
+ * autograd, so the gradients reach the float32 parameters.
+ *
+ * <p>The exception: autocast runs {@code scaled_dot_product_attention} in bf16, and libtorch's bf16
+ * flash-attention backward is 4x slower than its float32 one at AIM's shapes (64 tokens, head width
+ * 64, on AMX: 22 against 5.6 ms a call; PyTorch 2.11's likewise, 20.5 against 3.6 ms), a quarter of a
+ * bf16 training step, while the forward kernels run at about the same speed in both types. So the
+ * trunk's attention takes its q, k and v {@link #widened widened} back to float32 and runs in float32
+ * with the float32 mask; the output projection lowers its result again.
  *
  * <p>The scope belongs to the thread that opened it and nests; closing it restores the outer one.
  */
@@ -65,6 +72,21 @@ public final class Autocast implements AutoCloseable {
         NDArray cast = Aten.toType(t, lower);
         cast.attach(owner);
         return cast;
+    }
+
+    /**
+     * An input of the one operation the scope keeps in float32 (attention, see above): {@code t}
+     * itself outside a scope or when it is not of the lower type, else {@code t} cast to float32,
+     * owned by {@code owner}.
+     */
+    public static NDArray widened(NDArray t, NDManager owner) {
+        DataType lower = LOWER.get();
+        if (lower == null || Aten.dataType(t) != lower) {
+            return t;
+        }
+        NDArray wide = Aten.toType(t, DataType.FLOAT32);
+        wide.attach(owner);
+        return wide;
     }
 
     @Override

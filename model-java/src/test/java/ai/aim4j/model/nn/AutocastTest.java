@@ -80,6 +80,38 @@ class AutocastTest {
     }
 
     @Test
+    void attentionInputsAreWidenedToFloat32AndTheirGradientsFlowBack() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            float[] values = {1.00390625f, -2.0078125f, 3.3f};
+            NDArray full = m.create(values);
+            NDArray low;
+            try (Autocast scope = Autocast.to(DataType.BFLOAT16)) {
+                low = Autocast.operand(full, m);
+                NDArray wide = Autocast.widened(low, m);
+                assertEquals(DataType.FLOAT32, Aten.dataType(wide));
+                // bf16 to float32 is exact: the widened values are the bf16 roundings of the originals.
+                assertArrayEquals(new float[] {bf16(values[0]), bf16(values[1]), bf16(values[2])}, wide.toFloatArray());
+                assertSame(full, Autocast.widened(full, m), "a float32 input is not cast");
+            }
+            assertSame(low, Autocast.widened(low, m), "outside a scope nothing is cast");
+
+            Linear layer = linear(m, new float[] {1f, 2f, 3f, 4f}, new float[] {0f, 0f}, 2, 2);
+            NDArray weight = layer.namedParameters().get("weight").value();
+            weight.setRequiresGradient(true);
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                NDArray y;
+                try (Autocast scope = Autocast.to(DataType.BFLOAT16)) {
+                    y = Autocast.widened(layer.forward(m.create(new float[] {1f, 3f}, new Shape(1, 2))), m);
+                }
+                assertEquals(DataType.FLOAT32, Aten.dataType(y));
+                gc.backward(y.mul(y).sum());
+            }
+            // d/dW of sum((W x)^2) = 2 (W x) x^T with W x = (7, 15) exactly in bf16.
+            assertArrayEquals(new float[] {14f, 42f, 30f, 90f}, weight.getGradient().toFloatArray());
+        }
+    }
+
+    @Test
     void scopesNestAndRestoreTheOuterOne() {
         assertNull(Autocast.lower());
         try (Autocast outer = Autocast.to(DataType.BFLOAT16)) {
