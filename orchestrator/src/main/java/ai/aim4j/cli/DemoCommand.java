@@ -44,7 +44,7 @@ final class DemoCommand implements Callable<Integer> {
             FileTrees.delete(dir);
         }
         System.out.flush();
-        Report.Outcome outcome = ReproduceCommand.run(dataset, true, null, null, null, null, dir, fmnistDir,
+        Report.Outcome outcome = ReproduceCommand.run(dataset, true, null, null, null, null, null, dir, fmnistDir,
                 Runtime.getRuntime().availableProcessors());
         System.out.print(outcome.summary());
         System.out.println();

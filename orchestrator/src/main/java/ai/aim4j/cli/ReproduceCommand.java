@@ -5,6 +5,7 @@ import ai.aim4j.reproduce.Report;
 import ai.aim4j.reproduce.ReproducePlan;
 import ai.aim4j.reproduce.Reproduction;
 import ai.aim4j.reproduce.WorkerProcesses;
+import ai.aim4j.run.Precision;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -43,6 +44,10 @@ final class ReproduceCommand implements Callable<Integer> {
             + " first (nested subsets; default: the plan's; 0 for none)")
     List<Long> dataSizes;
 
+    @Option(names = "--dtype", description = "the arithmetic of every pre-training and probe: fp32, or bf16 (mixed precision; fast"
+            + " where the CPU has bf16 units, AMX or AVX512-BF16) (default: the plan's, fp32)")
+    String dtype;
+
     @Option(names = "--fmnist-dir", description = "Fashion-MNIST IDX files (default: ${DEFAULT-VALUE})")
     Path fmnistDir = FashionMnist.DEFAULT_DIR;
 
@@ -63,7 +68,7 @@ final class ReproduceCommand implements Callable<Integer> {
             Reproduction.worker(out, System.err, Main.VERSION).work();
             return 0;
         }
-        Report.Outcome outcome = run(dataset, quick, sizes, steps, seeds, data, out, fmnistDir, jobs);
+        Report.Outcome outcome = run(dataset, quick, sizes, steps, seeds, data, dtype == null ? null : Precision.of(dtype), out, fmnistDir, jobs);
         System.out.print(outcome.summary());
         System.out.println("report: " + outcome.report());
         return outcome.passed() ? 0 : 1;
@@ -73,9 +78,9 @@ final class ReproduceCommand implements Callable<Integer> {
      * The reproduction of {@code dataset} (shared with {@code aim4j demo}), run by {@code jobs}
      * worker processes side by side (by this one alone when 1); the steps' progress goes to standard error.
      */
-    static Report.Outcome run(String dataset, boolean quick, List<Integer> sizes, Long steps, Integer seeds, List<Long> dataSizes, Path out,
-                              Path fmnistDir, int jobs) throws Exception {
-        Reproduction r = reproduction(dataset, quick, sizes, steps, seeds, dataSizes, out, fmnistDir);
+    static Report.Outcome run(String dataset, boolean quick, List<Integer> sizes, Long steps, Integer seeds, List<Long> dataSizes,
+                              Precision precision, Path out, Path fmnistDir, int jobs) throws Exception {
+        Reproduction r = reproduction(dataset, quick, sizes, steps, seeds, dataSizes, precision, out, fmnistDir);
         if (jobs == 1) {
             return r.run();
         }
@@ -85,7 +90,7 @@ final class ReproduceCommand implements Callable<Integer> {
 
     /** The reproduction the options describe: the plan of {@code dataset}, with the options applied last. */
     private static Reproduction reproduction(String dataset, boolean quick, List<Integer> sizes, Long steps, Integer seeds,
-                                             List<Long> dataSizes, Path out, Path fmnistDir) {
+                                             List<Long> dataSizes, Precision precision, Path out, Path fmnistDir) {
         ReproducePlan plan = quick ? ReproducePlan.quick(dataset) : ReproducePlan.full(dataset);
         String source;
         if (dataset.equals("fmnist")) {
@@ -99,7 +104,7 @@ final class ReproduceCommand implements Callable<Integer> {
             source = "synthetic:" + (plan.trainImages() + plan.valImages()) + "," + plan.image();
         }
         // The options apply last, so the data sizes given are the ones used on either dataset.
-        plan = plan.with(sizes, steps, seeds, dataSizes);
+        plan = plan.with(sizes, steps, seeds, dataSizes, precision);
         return new Reproduction(plan, out, source, System.err, Main.VERSION);
     }
 }

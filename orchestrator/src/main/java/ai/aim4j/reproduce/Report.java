@@ -3,6 +3,7 @@ package ai.aim4j.reproduce;
 import ai.aim4j.files.AtomicFiles;
 import ai.aim4j.report.Interval;
 import ai.aim4j.report.SpearmanBootstrap;
+import ai.aim4j.run.Precision;
 import ai.aim4j.train.CheckpointStore;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -146,8 +147,10 @@ public final class Report {
                 plan.widths(), plan.depth(), ReproducePlan.HEAD_DIM, plan.patch(), plan.patch(), plan.image(), plan.image(),
                 plan.model(plan.widths().getFirst()).trunk().numPatches(), plan.headWidth(), plan.headBlocks()));
         md.append(String.format(Locale.ROOT, "- Pre-training: %d steps of %d images for every size (%.1f epochs), AdamW (0.9, 0.95),"
-                        + " weight decay 0.05, peak lr %s with 2.5%% warmup and cosine decay, gradient clipping at 1.0; %d checkpoints each.%n",
-                plan.steps(), plan.batch(), plan.steps() * (double) plan.batch() / plan.trainImages(), plan.lr(), plan.checkpoints()));
+                        + " weight decay 0.05, peak lr %s with 2.5%% warmup and cosine decay, gradient clipping at 1.0; %d checkpoints each;"
+                        + " pre-training and probes in %s.%n",
+                plan.steps(), plan.batch(), plan.steps() * (double) plan.batch() / plan.trainImages(), plan.lr(), plan.checkpoints(),
+                plan.precision() == Precision.FP32 ? "float32" : "bf16 mixed precision (float32 weights and optimizer)"));
         md.append(String.format(Locale.ROOT, "- Seeds: %s; a seed sets the initialization, the data order, the prefix lengths and the"
                 + " probe (its head, order and held-out part; the random trunk's initialization). Margins over the baselines are"
                 + " differences within a seed, then averaged.%n", seeds()));

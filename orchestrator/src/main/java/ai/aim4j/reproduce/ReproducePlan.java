@@ -1,6 +1,7 @@
 package ai.aim4j.reproduce;
 
 import ai.aim4j.model.config.PretrainConfig;
+import ai.aim4j.run.Precision;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -40,6 +41,7 @@ import java.util.stream.LongStream;
  * @param dataSizes    training images of the data-scaling runs of the largest size (the first N images of the training part,
  *                     so the subsets are nested), smallest first, with the first seed; empty: no data-scaling study
  * @param bootstrap    resamples of the bootstrap interval of the Spearman correlation (seeded with {@code seed})
+ * @param dtype        the arithmetic of every pre-training and probe, {@code fp32} or {@code bf16} ({@link Precision})
  */
 public record ReproducePlan(
         @JsonProperty("dataset") String dataset,
@@ -64,7 +66,8 @@ public record ReproducePlan(
         @JsonProperty("seed") long seed,
         @JsonProperty("seeds") int seeds,
         @JsonProperty("data_sizes") List<Long> dataSizes,
-        @JsonProperty("bootstrap") int bootstrap) {
+        @JsonProperty("bootstrap") int bootstrap,
+        @JsonProperty("dtype") String dtype) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Sizes of the synthetic stand-in's parts: training, validation, test. */
@@ -107,6 +110,8 @@ public record ReproducePlan(
     }
 
     public ReproducePlan {
+        // Plans stored before the option existed ran in float32.
+        dtype = dtype == null ? Precision.FP32.toString() : Precision.of(dtype).toString();
         widths = List.copyOf(widths);
         dataSizes = List.copyOf(dataSizes);
         if (widths.size() < 2) {
@@ -159,7 +164,7 @@ public record ReproducePlan(
         return new ReproducePlan(dataset, false, 28, channels(dataset), 55_000, 5_000, 0, List.of(64, 128, 192), 6, 4, 128, 2,
                 800, 128, 1e-3, 2, 2_000,
                 new Probe(8_000, 0, 4, List.of(1e-2, 3e-2)),
-                new Probe(0, 0, 4, List.of(1e-2, 3e-2)), 0, 3, List.of(500L, 1_500L, 55_000L), BOOTSTRAP);
+                new Probe(0, 0, 4, List.of(1e-2, 3e-2)), 0, 3, List.of(500L, 1_500L, 55_000L), BOOTSTRAP, null);
     }
 
     /**
@@ -170,7 +175,7 @@ public record ReproducePlan(
         return new ReproducePlan(dataset, true, 28, channels(dataset), 55_000, 5_000, 0, List.of(32, 64, 128), 4, 4, 128, 1,
                 400, 64, 2e-3, 3, 1_000,
                 new Probe(3_000, 2_000, 4, List.of(1e-2, 3e-2)),
-                new Probe(10_000, 4_000, 4, List.of(1e-2, 3e-2)), 0, 1, List.of(), BOOTSTRAP);
+                new Probe(10_000, 4_000, 4, List.of(1e-2, 3e-2)), 0, 1, List.of(), BOOTSTRAP, null);
     }
 
     private static int channels(String dataset) {
@@ -181,12 +186,17 @@ public record ReproducePlan(
         };
     }
 
-    /** The same plan with other sizes, steps, seeds and/or data sizes (null keeps the plan's). */
-    public ReproducePlan with(List<Integer> newWidths, Long newSteps, Integer newSeeds, List<Long> newDataSizes) {
+    /** The same plan with other sizes, steps, seeds, data sizes and/or arithmetic (null keeps the plan's). */
+    public ReproducePlan with(List<Integer> newWidths, Long newSteps, Integer newSeeds, List<Long> newDataSizes, Precision newPrecision) {
         return new ReproducePlan(dataset, quick, image, channels, trainImages, valImages, testImages, newWidths != null ? newWidths : widths,
                 depth, patch, headWidth, headBlocks, newSteps != null ? newSteps : steps, batch, lr, checkpoints, valSamples,
                 checkpointProbe, finalProbe, seed, newSeeds != null ? newSeeds : seeds, newDataSizes != null ? newDataSizes : dataSizes,
-                bootstrap);
+                bootstrap, newPrecision != null ? newPrecision.toString() : dtype);
+    }
+
+    /** The arithmetic of every pre-training and probe of the plan. */
+    public Precision precision() {
+        return Precision.of(dtype);
     }
 
     /**
@@ -196,7 +206,7 @@ public record ReproducePlan(
     public ReproducePlan withImages(long train, long val, long test) {
         List<Long> scaled = dataSizes.stream().map(n -> Math.max(batch, n * train / trainImages)).toList();
         return new ReproducePlan(dataset, quick, image, channels, train, val, test, widths, depth, patch, headWidth, headBlocks, steps,
-                batch, lr, checkpoints, valSamples, checkpointProbe, finalProbe, seed, seeds, scaled, bootstrap);
+                batch, lr, checkpoints, valSamples, checkpointProbe, finalProbe, seed, seeds, scaled, bootstrap, dtype);
     }
 
     /** The seeds of the repeats, first to last. */

@@ -18,6 +18,7 @@ import ai.aim4j.train.PretrainEngine;
 import ai.aim4j.train.PretrainSettings;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -262,6 +263,10 @@ public final class Reproduction {
         JsonNode want = JSON.readTree(plan.toJson().toString());
         if (Files.exists(file)) {
             JsonNode have = JSON.readTree(file.toFile());
+            if (!have.has("dtype") && have.isObject()) {
+                // Plans stored before --dtype existed ran in float32.
+                ((ObjectNode) have).put("dtype", Precision.FP32.toString());
+            }
             if (holdsOlderPlan(dir)) {
                 throw new IllegalArgumentException(dir + " holds a reproduction of an older plan format (one seed, no data sizes),"
                         + " whose results this aim4j does not read: choose another --out, or delete that folder to start over");
@@ -334,7 +339,7 @@ public final class Reproduction {
         PretrainConfig model = plan.model(width);
         PretrainSettings settings = PretrainSettings.recipe(data.toString(), dir.resolve("data/val").toString(),
                 modelFile(width).toString(), run.toString(), plan.steps(), plan.batch(), plan.lr(), seed, plan.checkpointEvery(),
-                plan.valSamples(), plan.checkpoints() + 1);
+                plan.valSamples(), plan.checkpoints() + 1, plan.precision());
         List<String> args = new ArrayList<>(settings.toArgs());
         args.addAll(List.of("--resume", "auto"));
         long params = new Aim(model.trunk(), false).parameterCount();
@@ -359,7 +364,7 @@ public final class Reproduction {
         ProbeSettings s = new ProbeSettings(trunk, modelFile(width).toString(), dir.resolve("data/train"), dir.resolve("data/test"), out, null,
                 protocol.epochs(), ProbeSettings.BATCH, protocol.lrs(), List.of(ProbeSettings.WEIGHT_DECAY), ProbeSettings.HOLDOUT,
                 protocol.trainLimit() > 0 ? protocol.trainLimit() : Long.MAX_VALUE, protocol.testLimit() > 0 ? protocol.testLimit() : Long.MAX_VALUE,
-                seed, "none", false, Precision.FP32);
+                seed, "none", false, plan.precision());
         return results.once(name, Results.Probe.class, () -> {
             log.println("aim4j: " + name);
             long t0 = System.nanoTime();

@@ -79,14 +79,14 @@ public record PretrainSettings(
     /**
      * The recipe for a run of {@code steps} steps of {@code batchSize} images at peak learning rate
      * {@code lr}, validating and checkpointing every {@code every} steps and keeping {@code keep}
-     * checkpoints; everything else at its default.
+     * checkpoints, in {@code precision}; everything else at its default.
      */
     public static PretrainSettings recipe(String data, String valData, String model, String out, long steps, int batchSize, double lr,
-                                          long seed, long every, long valSamples, int keep) {
+                                          long seed, long every, long valSamples, int keep, Precision precision) {
         ObjectNode n = defaults();
         n.put("data", data).put("model", model).put("out", out).put("steps", steps).put("batch_size", batchSize).put("lr", lr)
                 .put("seed", seed).put("val_every", every).put("val_samples", valSamples).put("checkpoint_every", every)
-                .put("keep_checkpoints", keep);
+                .put("keep_checkpoints", keep).put("dtype", precision.toString());
         if (valData != null) {
             n.put("val_data", valData);
         }

@@ -34,9 +34,10 @@ class CommandLineEquivalenceTest {
 
     @Test
     void pretrainSettingsRoundTrip() throws Exception {
-        PretrainSettings s = PretrainSettings.recipe("data/train", "data/val", "model.json", "runs/w64", 800, 128, 1e-3, 7, 200, 2000, 5);
+        PretrainSettings s = PretrainSettings.recipe("data/train", "data/val", "model.json", "runs/w64", 800, 128, 1e-3, 7, 200, 2000, 5,
+                Precision.BF16);
         assertEquals(s, ((PretrainCommand) parse(s.toArgs())).settings());
-        PretrainSettings defaults = PretrainSettings.recipe("d", null, "aim-600M", "o", 10, 64, 1e-3, 0, 100, 2000, 3);
+        PretrainSettings defaults = PretrainSettings.recipe("d", null, "aim-600M", "o", 10, 64, 1e-3, 0, 100, 2000, 3, Precision.FP32);
         assertEquals(List.of("pretrain", "--data", "d", "--model", "aim-600M", "--out", "o", "--steps", "10"), defaults.toArgs(),
                 "only what differs from the defaults");
     }

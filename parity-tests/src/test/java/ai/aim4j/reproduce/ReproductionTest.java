@@ -8,8 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.aim4j.cli.Main;
 import ai.aim4j.report.Spearman;
 import ai.aim4j.report.SpearmanBootstrap;
+import ai.aim4j.run.Precision;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -48,7 +50,7 @@ class ReproductionTest {
     static ReproducePlan tinyPlan() {
         return new ReproducePlan("synthetic", true, 16, 3, 480, 120, 200, List.of(32, 64), 2, 4, 32, 1, 6, 32, 2e-3, 3, 100,
                 new ReproducePlan.Probe(300, 150, 2, List.of(3e-3)), new ReproducePlan.Probe(0, 0, 2, List.of(3e-3)), 0, 2,
-                List.of(240L, 480L), 500);
+                List.of(240L, 480L), 500, null);
     }
 
     private static Report.Outcome reproduce(ReproducePlan plan, Path out) throws IOException {
@@ -270,9 +272,20 @@ class ReproductionTest {
     @Test
     void aFolderHoldsOneExperiment() throws IOException {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> quietly(() -> reproduce(tinyPlan().with(null, 8L, 3, null), repro)));
-        assertTrue(e.getMessage().contains("another plan") && e.getMessage().contains("steps 6 -> 8") && e.getMessage().contains("seeds 2 -> 3"),
-                e.getMessage());
+                () -> quietly(() -> reproduce(tinyPlan().with(null, 8L, 3, null, Precision.BF16), repro)));
+        assertTrue(e.getMessage().contains("another plan") && e.getMessage().contains("steps 6 -> 8") && e.getMessage().contains("seeds 2 -> 3")
+                && e.getMessage().contains("dtype \"fp32\" -> \"bf16\""), e.getMessage());
+        // A plan stored before --dtype existed ran in float32: the same command continues it.
+        Path plan = repro.resolve("plan.json");
+        String stored = Files.readString(plan);
+        ObjectNode withoutDtype = (ObjectNode) JSON.readTree(stored);
+        assertEquals("fp32", withoutDtype.remove("dtype").asText());
+        try {
+            Files.writeString(plan, withoutDtype.toString());
+            assertEquals(first.summary(), quietly(() -> reproduce(tinyPlan(), repro)).summary());
+        } finally {
+            Files.writeString(plan, stored);
+        }
         // A folder of the plan format before seeds is refused as such.
         Path old = dir.resolve("old");
         Files.createDirectories(old);
@@ -282,14 +295,30 @@ class ReproductionTest {
     }
 
     @Test
+    void bf16ReachesEveryPretrainingAndProbe() throws IOException {
+        Path bf16 = dir.resolve("bf16");
+        quietly(() -> reproduce(tinyPlan().with(null, null, 1, List.of(), Precision.BF16), bf16));
+        List<Path> steps;
+        try (var files = Files.list(bf16.resolve("results"))) {
+            steps = files.filter(f -> f.getFileName().toString().matches("(pretrain|probe|final|baseline)-.*\\.json")).sorted().toList();
+        }
+        assertTrue(steps.size() >= 2 + 2 * 3 + 2 + 2, "two runs, their checkpoints, final probes and baselines: " + steps);
+        for (Path step : steps) {
+            String command = JSON.readTree(step.toFile()).get("command").asText();
+            assertTrue(command.contains("--dtype bf16"), step.getFileName() + ": " + command);
+        }
+        assertTrue(Files.readString(bf16.resolve("report.md")).contains("pre-training and probes in bf16 mixed precision"));
+    }
+
+    @Test
     void plansRefuseWhatCannotBeCompared() {
-        assertThrows(IllegalArgumentException.class, () -> tinyPlan().with(List.of(64), null, null, null));
-        assertThrows(IllegalArgumentException.class, () -> tinyPlan().with(List.of(64, 32), null, null, null));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> tinyPlan().with(List.of(32, 48), null, null, null));
+        assertThrows(IllegalArgumentException.class, () -> tinyPlan().with(List.of(64), null, null, null, null));
+        assertThrows(IllegalArgumentException.class, () -> tinyPlan().with(List.of(64, 32), null, null, null, null));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> tinyPlan().with(List.of(32, 48), null, null, null, null));
         assertTrue(e.getMessage().contains("48"), e.getMessage());
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> tinyPlan().with(null, null, 0, null)).getMessage().contains("--seeds"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> tinyPlan().with(null, null, 0, null, null)).getMessage().contains("--seeds"));
         for (List<Long> bad : List.of(List.of(240L), List.of(240L, 240L), List.of(16L, 480L), List.of(240L, 481L))) {
-            e = assertThrows(IllegalArgumentException.class, () -> tinyPlan().with(null, null, null, bad));
+            e = assertThrows(IllegalArgumentException.class, () -> tinyPlan().with(null, null, null, bad, null));
             assertTrue(e.getMessage().startsWith("--data-sizes"), e.getMessage());
         }
         assertFalse(ReproducePlan.full("fmnist").quick());

@@ -23,7 +23,7 @@ class TargetsTest {
         ReproducePlan plan = ReproductionTest.tinyPlan();
         plan = new ReproducePlan(plan.dataset(), quick, plan.image(), plan.channels(), plan.trainImages(), plan.valImages(), plan.testImages(),
                 plan.widths(), plan.depth(), plan.patch(), plan.headWidth(), plan.headBlocks(), plan.steps(), plan.batch(), plan.lr(),
-                plan.checkpoints(), plan.valSamples(), plan.checkpointProbe(), plan.finalProbe(), 0, random.length, List.of(), 500);
+                plan.checkpoints(), plan.valSamples(), plan.checkpointProbe(), plan.finalProbe(), 0, random.length, List.of(), 500, null);
         Results.DataPart part = new Results.DataPart("d", 1, "c");
         Results.Data d = new Results.Data(part, part, part, List.of(), 0, ENV);
         List<Findings.Trial> trials = new ArrayList<>();
