@@ -10,8 +10,8 @@ falls on all of them alike). The first line out, unasked, is the framework's ver
 the float32 and bfloat16 ``torch.mm`` rates (PyTorch only). ``{"op": "warm", "mode": M, "warmup": W,
 "warmup_s": S}`` builds mode M and runs at least W untimed calls lasting at least S seconds, answered
 with the first call's seconds (compilation included) or the error that stopped it; ``{"op": "time",
-"mode": M, "steps": N}`` answers with the seconds of each of N timed calls. The process ends when
-stdin does.
+"mode": M, "steps": N, "budget_s": S, "least": L}`` answers with the seconds of each of up to N timed
+calls, fewer when S seconds have passed after L of them. The process ends when stdin does.
 
 PyTorch modes: ``eager`` (the reference as written, explicit softmax attention), ``sdpa``
 (``scaled_dot_product_attention``), ``compile`` (``torch.compile`` of the SDPA model) and
@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import statistics
 import sys
@@ -89,8 +90,9 @@ def _serve(framework: str, build: Builder, requests: Iterable[str]) -> None:
                 # The first line of the exception: torch.compile's errors go on for pages.
                 _answer({"error": traceback.format_exception_only(e)[-1].strip().splitlines()[0][:300]})
         else:
-            _answer({"times": _timed(calls[mode], done[mode], r["steps"])})
-            done[mode] += r["steps"]
+            times = _timed(calls[mode], done[mode], r["steps"], r["budget_s"], r["least"])
+            _answer({"times": times})
+            done[mode] += len(times)
 
 
 def _answer(reply: dict[str, Any]) -> None:
@@ -110,12 +112,14 @@ def _warm(call: Callable[[int], None], warmup: int, warmup_s: float) -> tuple[fl
     return first, done
 
 
-def _timed(call: Callable[[int], None], first: int, steps: int) -> list[float]:
-    """Seconds of each of ``steps`` calls, numbered from ``first`` (the step number picks the prefix mask)."""
-    times = []
-    for i in range(first, first + steps):
+def _timed(call: Callable[[int], None], first: int, steps: int, budget_s: float, least: int) -> list[float]:
+    """Seconds of each of up to ``steps`` calls, numbered from ``first`` (the step number picks the prefix
+    mask), ending early once ``budget_s`` seconds have passed and ``least`` (or ``steps``, if fewer) are done."""
+    times: list[float] = []
+    begin = time.perf_counter()
+    while len(times) < steps and (len(times) < min(steps, least) or time.perf_counter() - begin < budget_s):
         start = time.perf_counter()
-        call(i)
+        call(first + len(times))
         times.append(time.perf_counter() - start)
     return times
 
@@ -217,7 +221,7 @@ def _torch_mm(dtype: Any, size: int = 2048, iters: int = 5) -> float:
     a = torch.randn(size, size).to(dtype)
     b = torch.randn(size, size).to(dtype)
     _warm(lambda i: torch.mm(a, b), 2, 0.0)
-    return 2 * size ** 3 / statistics.median(_timed(lambda i: torch.mm(a, b), 0, iters)) / 1e9
+    return 2 * size ** 3 / statistics.median(_timed(lambda i: torch.mm(a, b), 0, iters, math.inf, iters)) / 1e9
 
 
 def _jax(task: str, cfg: AimConfig | PretrainConfig, batch: int, threads: int) -> tuple[dict[str, Any], Builder]:

@@ -22,11 +22,12 @@ public interface Contestant {
     double warmUp(int calls, double seconds) throws Unavailable;
 
     /**
-     * The seconds of each of {@code calls} timed calls.
+     * The seconds of each of up to {@code calls} timed calls, fewer when {@code seconds} have passed
+     * after {@link Timing#LEAST_TIMED_CALLS} of them ({@link Timing#times(int, double, Runnable)}).
      *
      * @throws Unavailable when it stopped running
      */
-    double[] time(int calls) throws Unavailable;
+    double[] time(int calls, double seconds) throws Unavailable;
 
     /** Why a contestant cannot run here (say torch.compile without a C++ compiler, or a dead peer process). */
     final class Unavailable extends Exception {

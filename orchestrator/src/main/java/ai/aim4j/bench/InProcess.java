@@ -10,7 +10,7 @@ public record InProcess(String name, Precision precision, Runnable work) impleme
     }
 
     @Override
-    public double[] time(int calls) {
-        return Timing.times(calls, work);
+    public double[] time(int calls, double seconds) {
+        return Timing.times(calls, seconds, work);
     }
 }

@@ -6,7 +6,7 @@ import java.util.List;
 
 /**
  * Side-by-side timing that takes turns: every contestant warms up, then each round times {@code steps}
- * calls of aim4j and then of every peer. On a shared machine a slow spell lasts seconds to minutes; taking
+ * calls of aim4j and then of every peer (fewer of a contestant whose calls outlast the round's seconds). On a shared machine a slow spell lasts seconds to minutes; taking
  * turns spreads it over every contestant instead of letting it fall on whichever ran then, and the median
  * over rounds drops the round it hit.
  */
@@ -19,12 +19,13 @@ public final class Interleaved {
      * @param warmup  untimed calls per contestant before the first round (and {@code warmupSeconds} of them)
      * @param warmupSeconds the least seconds of untimed calls ({@link Timing#WARMUP_SECONDS} in the benchmarks)
      * @param steps   timed calls per contestant in a round
+     * @param roundSeconds the seconds after which a contestant's round ends early ({@link Contestant#time})
      * @param rounds  rounds; each row is the median of its rounds' medians
      */
-    public record Schedule(int warmup, double warmupSeconds, int steps, int rounds) {
-        /** A schedule of the benchmarks, with their {@link Timing#WARMUP_SECONDS}; an error line for a bad count. */
+    public record Schedule(int warmup, double warmupSeconds, int steps, double roundSeconds, int rounds) {
+        /** A schedule of the benchmarks, with their {@link Timing#WARMUP_SECONDS} and {@link Timing#ROUND_SECONDS}; an error line for a bad count. */
         public Schedule(int warmup, int steps, int rounds) {
-            this(warmup, Timing.WARMUP_SECONDS, steps, rounds);
+            this(warmup, Timing.WARMUP_SECONDS, steps, Timing.ROUND_SECONDS, rounds);
         }
 
         public Schedule {
@@ -64,7 +65,7 @@ public final class Interleaved {
                     continue;
                 }
                 try {
-                    double[] t = contestants.get(i).time(s.steps());
+                    double[] t = contestants.get(i).time(s.steps(), s.roundSeconds());
                     medians.get(i).add(Timing.median(Arrays.stream(t).boxed().toList()));
                     min[i] = Math.min(min[i], Arrays.stream(t).min().orElseThrow());
                     max[i] = Math.max(max[i], Arrays.stream(t).max().orElseThrow());

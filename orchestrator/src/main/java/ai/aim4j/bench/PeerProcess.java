@@ -88,13 +88,14 @@ final class PeerProcess implements AutoCloseable {
             }
 
             @Override
-            public double[] time(int calls) throws Unavailable {
-                JsonNode times = reply(request("time", mode).put("steps", calls)).path("times");
+            public double[] time(int calls, double seconds) throws Unavailable {
+                ObjectNode r = request("time", mode).put("steps", calls).put("budget_s", seconds).put("least", Timing.LEAST_TIMED_CALLS);
+                JsonNode times = reply(r).path("times");
                 double[] t = new double[times.size()];
                 for (int i = 0; i < t.length; i++) {
                     t[i] = times.get(i).asDouble();
                 }
-                if (t.length != calls) {
+                if (t.length > calls || t.length < Math.min(calls, Timing.LEAST_TIMED_CALLS)) {
                     throw new Unavailable(framework + " process answered " + t.length + " times for " + calls + " steps");
                 }
                 return t;

@@ -15,6 +15,17 @@ public final class Timing {
     public static final double WARMUP_SECONDS = 2;
 
     /**
+     * How long a side-by-side contender's timed calls of one round may take before it stops early
+     * (after {@link #LEAST_TIMED_CALLS}): some peers are tens of times slower than the rest (JAX's
+     * bf16 training steps take 3-10 s each on CPU), and timing them as long as the others would make
+     * a benchmark run for tens of minutes without changing its verdict.
+     */
+    public static final double ROUND_SECONDS = 30;
+
+    /** Timed calls a contender makes in a round however long they take (fewer only when fewer are asked for). */
+    public static final int LEAST_TIMED_CALLS = 3;
+
+    /**
      * Runs {@code warmup} untimed then {@code iters} timed calls; returns {median, min, max} seconds
      * of the timed calls and the seconds of the very first call (lazy initialization included).
      */
@@ -47,13 +58,23 @@ public final class Timing {
 
     /** The seconds of each of {@code calls} calls. */
     public static double[] times(int calls, Runnable work) {
+        return times(calls, Double.POSITIVE_INFINITY, work);
+    }
+
+    /**
+     * The seconds of each of up to {@code calls} calls, ending early once {@code seconds} have passed
+     * and {@link #LEAST_TIMED_CALLS} (or {@code calls}, if fewer) are done.
+     */
+    public static double[] times(int calls, double seconds, Runnable work) {
         double[] t = new double[calls];
-        for (int i = 0; i < calls; i++) {
+        long begin = System.nanoTime();
+        int done = 0;
+        while (done < calls && (done < Math.min(calls, LEAST_TIMED_CALLS) || (System.nanoTime() - begin) / 1e9 < seconds)) {
             long start = System.nanoTime();
             work.run();
-            t[i] = (System.nanoTime() - start) / 1e9;
+            t[done++] = (System.nanoTime() - start) / 1e9;
         }
-        return t;
+        return Arrays.copyOf(t, done);
     }
 
     /** The median of some values. */

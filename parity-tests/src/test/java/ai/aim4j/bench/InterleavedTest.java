@@ -36,9 +36,9 @@ class InterleavedTest {
         }
 
         @Override
-        public double[] time(int calls) throws Unavailable {
+        public double[] time(int calls, double seconds) throws Unavailable {
             int round = (int) log.stream().filter(l -> l.startsWith(name + " time")).count();
-            log.add(name + " time " + calls);
+            log.add(name + " time " + calls + " within " + seconds + " s");
             if (round + 1 == failsInRound) {
                 throw new Unavailable("torch process failed (exit 137)");
             }
@@ -54,9 +54,9 @@ class InterleavedTest {
         List<Contestant> cs = List.of(
                 new Scripted(SideBySide.AIM4J, 5.0, new double[][] {{1.0, 0.9, 1.1}, {3.0, 3.3, 2.7}, {2.0, 2.0, 2.0}}, log),
                 new Scripted("torch eager", 6.0, new double[][] {{2.0, 1.8, 2.2}, {2.5, 2.5, 2.5}, {9.0, 9.0, 9.0}}, log));
-        List<Contender> rows = Interleaved.measure(cs, new Interleaved.Schedule(4, 0, 3, 3));
-        assertEquals(List.of("aim4j warm 4", "torch eager warm 4", "aim4j time 3", "torch eager time 3", "aim4j time 3", "torch eager time 3",
-                "aim4j time 3", "torch eager time 3"), log);
+        List<Contender> rows = Interleaved.measure(cs, new Interleaved.Schedule(4, 0, 3, 30, 3));
+        String round = "aim4j time 3 within 30.0 s,torch eager time 3 within 30.0 s,";
+        assertEquals(List.of(("aim4j warm 4,torch eager warm 4," + round.repeat(3)).split(",")), log);
         Contender aim4j = rows.get(0);
         Contender eager = rows.get(1);
         assertEquals(2.0, aim4j.medianS(), "the median of the round medians 1.0, 3.0, 2.0");
@@ -82,13 +82,32 @@ class InterleavedTest {
         double[][] steady = {{1.0}, {1.0}, {1.0}};
         List<Contestant> cs = List.of(new Scripted(SideBySide.AIM4J, 1, steady, log), new Scripted("torch compile", 1, steady, 0, log),
                 new Scripted("jax jit", 1, steady, 2, log));
-        List<Contender> rows = Interleaved.measure(cs, new Interleaved.Schedule(1, 0, 1, 3));
+        List<Contender> rows = Interleaved.measure(cs, new Interleaved.Schedule(1, 0, 1, 30, 3));
         assertTrue(rows.get(0).ran());
         assertEquals("no compiler", rows.get(1).unavailable());
         assertEquals("torch process failed (exit 137)", rows.get(2).unavailable());
         assertEquals(0, log.stream().filter(l -> l.startsWith("torch compile time")).count(), "failed in its warm-up: never timed");
         assertEquals(2, log.stream().filter(l -> l.startsWith("jax jit time")).count(), "failed in round 2: not asked again");
         assertFalse(new SideBySide(1, 1, 1, List.of(), null, rows, 3).best(Precision.FP32).isPresent(), "no peer ran to the end");
+    }
+
+    @Test
+    void aRoundEndsEarlyAfterItsSecondsOnceThreeCallsAreTimed() {
+        Runnable tenMs = () -> {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        assertEquals(Timing.LEAST_TIMED_CALLS, Timing.times(50, 0.001, tenMs).length, "the seconds pass during the first call");
+        assertEquals(2, Timing.times(2, 0.001, tenMs).length, "fewer asked for than the least");
+        assertEquals(6, Timing.times(6, 60, tenMs).length, "all of them within the seconds");
+        double[] t = Timing.times(50, 0.1, tenMs);
+        assertTrue(t.length > Timing.LEAST_TIMED_CALLS && t.length < 50, "ends once 0.1 s have passed: " + t.length + " calls");
+        for (double s : t) {
+            assertTrue(s >= 0.01, "each call's own seconds: " + s);
+        }
     }
 
     @Test
