@@ -6,9 +6,10 @@ import java.util.List;
 
 /**
  * Side-by-side timing that takes turns: every contestant warms up, then each round times {@code steps}
- * calls of aim4j and then of every peer (fewer of a contestant whose calls outlast the round's seconds). On a shared machine a slow spell lasts seconds to minutes; taking
- * turns spreads it over every contestant instead of letting it fall on whichever ran then, and the median
- * over rounds drops the round it hit.
+ * calls of aim4j and then of every peer (fewer of a contestant whose calls outlast the round's seconds).
+ * On a shared machine a slow spell lasts seconds to minutes; taking turns spreads it over every
+ * contestant instead of letting it fall on whichever ran then, and the median over rounds drops the
+ * round it hit.
  */
 public final class Interleaved {
     private Interleaved() {}
@@ -23,7 +24,10 @@ public final class Interleaved {
      * @param rounds  rounds; each row is the median of its rounds' medians
      */
     public record Schedule(int warmup, double warmupSeconds, int steps, double roundSeconds, int rounds) {
-        /** A schedule of the benchmarks, with their {@link Timing#WARMUP_SECONDS} and {@link Timing#ROUND_SECONDS}; an error line for a bad count. */
+        /**
+         * A schedule of the benchmarks, with their {@link Timing#WARMUP_SECONDS} and
+         * {@link Timing#ROUND_SECONDS}; an error line for a bad count.
+         */
         public Schedule(int warmup, int steps, int rounds) {
             this(warmup, Timing.WARMUP_SECONDS, steps, Timing.ROUND_SECONDS, rounds);
         }
