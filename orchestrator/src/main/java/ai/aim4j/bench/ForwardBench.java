@@ -54,9 +54,7 @@ public final class ForwardBench {
         List<SideBySide.Rate> rates = new ArrayList<>();
         rates.add(new SideBySide.Rate(Precision.FP32, matmul, MatmulRate.engine() + ", best of 2048^3, 4096^3 and the MLP's shapes"));
         if (precisions.contains(Precision.BF16)) {
-            // The model's own shapes only: without bf16 units a 2048^3 bf16 product takes tens of seconds.
-            rates.add(new SideBySide.Rate(Precision.BF16, MatmulRate.gflops(tokens, config.dim(), config.mlpHidden(), 2, 7, Precision.BF16),
-                    MatmulRate.engine() + ", the MLP's first product"));
+            rates.add(MatmulRate.bf16(peak, tokens, config.dim(), config.mlpHidden(), "the MLP's first product"));
         }
         log.printf("initializing %s in memory...%n", config.name());
         NamedTensors weights = NamedTensors.inMemory(Initializer.materialize(new Aim(config, true), 0));

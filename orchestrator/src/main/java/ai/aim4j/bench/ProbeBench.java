@@ -117,9 +117,7 @@ public final class ProbeBench {
         List<SideBySide.Rate> rates = new ArrayList<>();
         rates.add(new SideBySide.Rate(Precision.FP32, MatmulRate.gflops(2048, 2048, 2048, 2, 7), MatmulRate.engine() + ", 2048^3"));
         if (precisions.contains(Precision.BF16)) {
-            // The head's own shape only: without bf16 units a 2048^3 bf16 product takes tens of seconds.
-            rates.add(new SideBySide.Rate(Precision.BF16, MatmulRate.gflops((long) BATCH * c.numPatches(), c.dim(), c.dim(), 2, 5, Precision.BF16),
-                    MatmulRate.engine() + ", the key map of ml-aim's head"));
+            rates.add(MatmulRate.bf16(peak, (long) BATCH * c.numPatches(), c.dim(), c.dim(), "the key map of ml-aim's head"));
         }
         try (NDManager batch = NDManager.newBaseManager();
              ProbeTrainer trainer = heads(c, List.of(new ProbeTrainer.GridPoint(1e-3, 0.05)));

@@ -68,9 +68,7 @@ public final class TrainBench {
         List<SideBySide.Rate> rates = new ArrayList<>();
         rates.add(new SideBySide.Rate(Precision.FP32, matmul, MatmulRate.engine() + ", best of 2048^3 and the MLP's shapes"));
         if (precisions.contains(Precision.BF16)) {
-            // The model's own shapes only: without bf16 units a 2048^3 bf16 product takes tens of seconds.
-            rates.add(new SideBySide.Rate(Precision.BF16, MatmulRate.gflops(tokens, c.trunk().dim(), c.trunk().mlpHidden(), 2, 5, Precision.BF16),
-                    MatmulRate.engine() + ", the MLP's first product"));
+            rates.add(MatmulRate.bf16(peak, tokens, c.trunk().dim(), c.trunk().mlpHidden(), "the MLP's first product"));
         }
         List<Steps> own = new ArrayList<>();
         try (PythonPeers others = python == null || peers.isEmpty() ? null
