@@ -88,8 +88,8 @@ final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--augment", description = "auto (none when the images fit the model, else rrc), none, rrc, rrc+jitter")
     String augment;
 
-    @Option(names = "--dtype", description = "fp32, or bf16: mixed precision (bf16 products and attention, float32 weights,"
-            + " optimizer, norms and loss; PyTorch autocast's policy) (default fp32)")
+    @Option(names = "--dtype", description = "fp32, or bf16: mixed precision (bf16 products, float32 attention, weights,"
+            + " optimizer, norms and loss; PyTorch autocast's policy but for attention) (default fp32)")
     String dtype;
 
     @Option(names = "--val-every", description = "steps between validations (default 100)")
