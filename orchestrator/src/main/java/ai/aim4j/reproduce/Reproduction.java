@@ -10,7 +10,6 @@ import ai.aim4j.model.config.PretrainConfig;
 import ai.aim4j.probe.ProbeEngine;
 import ai.aim4j.probe.ProbeResult;
 import ai.aim4j.probe.ProbeSettings;
-import ai.aim4j.run.Precision;
 import ai.aim4j.run.ProgressListener;
 import ai.aim4j.train.CheckpointStore;
 import ai.aim4j.train.MetricsLog;
@@ -18,7 +17,6 @@ import ai.aim4j.train.PretrainEngine;
 import ai.aim4j.train.PretrainSettings;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -262,15 +260,12 @@ public final class Reproduction {
         // Read back from text, so numbers compare by value and not by the Java type that held them.
         JsonNode want = JSON.readTree(plan.toJson().toString());
         if (Files.exists(file)) {
-            JsonNode have = JSON.readTree(file.toFile());
-            if (!have.has("dtype") && have.isObject()) {
-                // Plans stored before --dtype existed ran in float32.
-                ((ObjectNode) have).put("dtype", Precision.FP32.toString());
-            }
             if (holdsOlderPlan(dir)) {
                 throw new IllegalArgumentException(dir + " holds a reproduction of an older plan format (one seed, no data sizes),"
                         + " whose results this aim4j does not read: choose another --out, or delete that folder to start over");
             }
+            // Read through the plan's record, which fills in what older plans left out (their dtype: fp32).
+            JsonNode have = JSON.readTree(JSON.readValue(file.toFile(), ReproducePlan.class).toJson().toString());
             if (!have.equals(want)) {
                 List<String> diff = new ArrayList<>();
                 want.properties().forEach(e -> {
