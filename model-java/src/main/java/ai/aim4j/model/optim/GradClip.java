@@ -12,7 +12,7 @@ import java.util.List;
 /**
  * Global-norm gradient clipping as {@code torch.nn.utils.clip_grad_norm_}: the norm of the per-tensor
  * L2 norms, {@code coef = min(1, maxNorm / (norm + 1e-6))}, every gradient scaled by it in place (in
- * one call, as torch's {@code _foreach_mul_}).
+ * one call, as torch's {@code _foreach_mul_}; not at all when it is 1, which changes nothing).
  */
 public final class GradClip {
     private GradClip() {}
@@ -58,7 +58,10 @@ public final class GradClip {
         // torch: clamp(max_norm / (total + 1e-6), max=1), computed in the gradients' precision; Java float
         // arithmetic is the same IEEE single precision.
         double coef = single ? Math.min(1f, (float) maxNorm / ((float) total + 1e-6f)) : Math.min(1.0, maxNorm / (total + 1e-6));
-        Aten.scaleInPlace(List.copyOf(grads), coef);
+        // A coefficient of 1 leaves every gradient as it is (x * 1 == x, NaN and infinities included): no pass over them.
+        if (coef != 1.0) {
+            Aten.scaleInPlace(List.copyOf(grads), coef);
+        }
         return new Result(total, coef);
     }
 }
