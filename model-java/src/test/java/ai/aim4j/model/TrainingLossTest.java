@@ -11,6 +11,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -35,7 +36,11 @@ class TrainingLossTest {
     private static Outcome run(boolean trainingPath) {
         try (AimPretraining model = AimPretraining.initialize(CONFIG, 7, DataType.FLOAT64); NDManager scope = NDManager.newBaseManager()) {
             NDArray images = images(scope);
-            NDArray prefix = scope.create(PrefixCausalMask.sample(5, new long[IDS.length], IDS, TOKENS), new Shape(IDS.length, TOKENS));
+            boolean[] notPrefix = PrefixCausalMask.sample(5, new long[IDS.length], IDS, TOKENS);
+            // The last image's prefix is the whole image (a mask the sampler never draws, a caller's may):
+            // nothing of it is scored, by either path.
+            Arrays.fill(notPrefix, (IDS.length - 1) * TOKENS, IDS.length * TOKENS, false);
+            NDArray prefix = scope.create(notPrefix, new Shape(IDS.length, TOKENS));
             NDArray sum;
             double count;
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
