@@ -57,7 +57,8 @@ public final class ProbeBench {
         Path tmp = Files.createTempDirectory("aim4j-bench-probe");
         try {
             int size = config.imgSize()[0];
-            DatasetWriter.write(new Synthetic(images, size, 0, "train"), tmp.resolve("data"), 2, null, Map.of(), n -> { });
+            // Two shards, or one for a single image (a shard holds at least one).
+            DatasetWriter.write(new Synthetic(images, size, 0, "train"), tmp.resolve("data"), Math.min(2, images), null, Map.of(), n -> { });
             AimConfig c = config.withNumClasses(CLASSES);
             try (ShardSet data = ShardSet.open(tmp.resolve("data"));
                  Aim aim = Aim.load(c, NamedTensors.inMemory(Initializer.materialize(new Aim(c, false), 0)), DataType.FLOAT32, "bench")) {

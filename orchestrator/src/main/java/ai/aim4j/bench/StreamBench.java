@@ -87,7 +87,8 @@ public final class StreamBench {
         DataBenchRunner.writeJpegFolder(files, images);
         Path shards = tmp.resolve("jpeg");
         try (ImageSource src = new ImageFolder(files, "train")) {
-            DatasetWriter.write(src, shards, 2, null, Map.of(), n -> { });
+            // Two shards, or one for a single image (a shard holds at least one).
+            DatasetWriter.write(src, shards, Math.min(2, images), null, Map.of(), n -> { });
         }
         return shards;
     }

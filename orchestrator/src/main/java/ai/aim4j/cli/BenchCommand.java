@@ -52,6 +52,7 @@ final class BenchCommand {
 
         @Override
         public Integer call() throws Exception {
+            Counts.allAtLeast("--batch", batches, 1);
             AimConfig c = model.resolve(null);
             PeerOptions.Setup run = peers.setup(System.out);
             for (int batch : batches) {
@@ -95,6 +96,7 @@ final class BenchCommand {
 
         @Override
         public Integer call() throws Exception {
+            Counts.atLeast("--batches", batches, 1);
             DataBenchRunner.run(fmnist, batches, System.out);
             return 0;
         }
@@ -123,6 +125,9 @@ final class BenchCommand {
 
         @Override
         public Integer call() throws Exception {
+            if (batch != null) {
+                Counts.atLeast("--batch", batch, 1);
+            }
             List<TrainBench.Geometry> geometries = model != null ? List.of(new TrainBench.Geometry(model, ModelSpecs.pretraining(model), 64))
                     : TrainBench.defaults();
             PeerOptions.Setup run = peers.setup(System.out);
@@ -162,6 +167,8 @@ final class BenchCommand {
 
         @Override
         public Integer call() throws Exception {
+            Counts.atLeast("--images", images, 1);
+            Counts.atLeast("--heads", heads, 1);
             AimConfig c = model != null ? ModelSpecs.trunk(model) : ProbeBench.defaultModel();
             Interleaved.Schedule schedule = peers.schedule(warmup, steps);
             PeerOptions.Setup run = peers.setup(System.out);
@@ -189,6 +196,7 @@ final class BenchCommand {
 
         @Override
         public Integer call() throws Exception {
+            Counts.atLeast("--steps", steps, 1);
             if (result != null) {
                 return Ranks.run(comm -> {
                     AllReduceBench.rank(comm, result, steps);
@@ -247,7 +255,12 @@ final class BenchCommand {
 
         @Override
         public Integer call() throws Exception {
+            Counts.atLeast("--images", images, 1);
+            Counts.atLeast("--batch-size", batchSize, 1);
+            Counts.atLeast("--windows", windows, 1);
+            Counts.atLeast("--batches", batches, 1);
             int w = workers != null ? workers : Runtime.getRuntime().availableProcessors();
+            Counts.atLeast("--workers", w, 1);
             StreamBench.run(data, images, batchSize, w, windows, batches, RankCommand.of(0, List.of())).print(System.out);
             return 0;
         }
