@@ -11,14 +11,14 @@ final class Counts {
     private Counts() {}
 
     /** @throws IllegalArgumentException naming {@code flag} when {@code value} is below {@code min} */
-    static void atLeast(String flag, int value, int min) {
+    static void atLeast(String flag, long value, long min) {
         if (value < min) {
             throw new IllegalArgumentException(flag + " must be at least " + min + ", got " + value);
         }
     }
 
-    /** As {@link #atLeast(String, int, int)} for every value of a list flag. */
-    static void allAtLeast(String flag, List<Integer> values, int min) {
+    /** As {@link #atLeast(String, long, long)} for every value of a list flag. */
+    static void allAtLeast(String flag, List<Integer> values, long min) {
         values.forEach(v -> atLeast(flag, v, min));
     }
 }

@@ -76,16 +76,16 @@ final class DataCommand {
         @Parameters(index = "0", description = "dataset folder")
         Path dir;
 
-        @Option(names = "--seed", defaultValue = "0")
+        @Option(names = "--seed", defaultValue = "0", description = "the run's seed, as pretrain --seed (default: ${DEFAULT-VALUE})")
         long seed;
 
-        @Option(names = "--epoch", defaultValue = "0")
+        @Option(names = "--epoch", defaultValue = "0", description = "the epoch, counted from 0 (default: ${DEFAULT-VALUE})")
         long epoch;
 
-        @Option(names = "--rank", defaultValue = "0")
+        @Option(names = "--rank", defaultValue = "0", description = "the rank, from 0 to --world - 1 (default: ${DEFAULT-VALUE})")
         int rank;
 
-        @Option(names = "--world", defaultValue = "1")
+        @Option(names = "--world", defaultValue = "1", description = "ranks in the job (default: ${DEFAULT-VALUE})")
         int world;
 
         @Option(names = "--limit", description = "print at most this many")
@@ -93,6 +93,14 @@ final class DataCommand {
 
         @Override
         public Integer call() throws Exception {
+            Counts.atLeast("--epoch", epoch, 0);
+            Counts.atLeast("--world", world, 1);
+            if (rank < 0 || rank >= world) {
+                throw new IllegalArgumentException("--rank must be from 0 to " + (world - 1) + " for --world " + world + ", got " + rank);
+            }
+            if (limit != null) {
+                Counts.atLeast("--limit", limit, 0);
+            }
             try (ShardSet set = ShardSet.open(dir)) {
                 // The rank's share of the epoch's positions, as pre-training deals them out (and by default all of it).
                 long share = rank < set.size() ? (set.size() - rank + world - 1) / world : 0;

@@ -16,8 +16,9 @@ final class JobOptions {
 
     /** Threads per rank: as asked, else on one machine its cores shared out, else (other machines' cores unknown) the JVM's own. */
     int threads() {
-        if (threadsPerRank != null && threadsPerRank < 1) {
-            throw new IllegalArgumentException("--threads-per-rank must be positive");
+        Counts.atLeast("--nproc", nproc, 1);
+        if (threadsPerRank != null) {
+            Counts.atLeast("--threads-per-rank", threadsPerRank, 1);
         }
         return threadsPerRank != null ? threadsPerRank : hosts.isEmpty() ? Math.max(1, Runtime.getRuntime().availableProcessors() / nproc) : 0;
     }

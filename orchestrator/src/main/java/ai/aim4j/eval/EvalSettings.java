@@ -16,6 +16,12 @@ import java.util.List;
  * @param limit       evaluate at most this many images
  */
 public record EvalSettings(Path weights, Path head, String model, String probeLayers, String data, Path out, long limit) {
+    public EvalSettings {
+        if (limit < 1) {
+            throw new IllegalArgumentException("--limit must be at least 1, got " + limit);
+        }
+    }
+
     /** The weights files, merged when there are two. */
     public List<Path> files() {
         return head == null ? List.of(weights) : List.of(weights, head);

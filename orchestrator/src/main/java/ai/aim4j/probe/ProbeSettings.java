@@ -65,6 +65,12 @@ public record ProbeSettings(Trunk trunk, String model, Path data, Path valData, 
         if (epochs < 1 || batch < 1 || lrs.isEmpty() || wds.isEmpty() || holdout <= 0 || holdout >= 1) {
             throw new IllegalArgumentException("probe settings need epochs and batch size >= 1, a non-empty grid and a hold-out in (0, 1)");
         }
+        if (trainLimit < 1) {
+            throw new IllegalArgumentException("--train-limit must be at least 1, got " + trainLimit);
+        }
+        if (testLimit < 1) {
+            throw new IllegalArgumentException("--test-limit must be at least 1, got " + testLimit);
+        }
     }
 
     /** The (lr, weight decay) grid, trained side by side. */

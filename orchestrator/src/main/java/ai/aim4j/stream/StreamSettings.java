@@ -35,5 +35,11 @@ public record StreamSettings(Path data, int batchSize, String transform, String 
         if (threads < 1) {
             throw new IllegalArgumentException("--threads must be positive, got " + threads);
         }
+        if (imageSize != null && imageSize < 1) {
+            throw new IllegalArgumentException("--image-size must be positive, got " + imageSize);
+        }
+        if (channels != null && channels < 1) {
+            throw new IllegalArgumentException("--channels must be positive, got " + channels);
+        }
     }
 }

@@ -1,0 +1,62 @@
+package ai.aim4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A count a command cannot use (images, batches, steps, ranks, limits) stops it before any work with
+ * one line naming the flag and exit code 1, writing nothing. Each of these once failed deep inside
+ * the work ("/ by zero", an index out of bounds, a null array, an empty evaluation reported as NaN).
+ */
+class CountFlagsTest {
+    @TempDir
+    Path dir;
+
+    private void refused(String expected, String... args) {
+        CliRun run = CliRun.of(args);
+        String line = String.join(" ", args);
+        assertEquals(1, run.code(), line);
+        assertEquals("aim4j: error: " + expected, run.err().strip(), line);
+    }
+
+    @Test
+    void benchmarkCounts() {
+        refused("--batch must be at least 1, got 0", "bench", "forward", "--preset", "aim-600M", "--batch", "8,0");
+        refused("--batch must be at least 1, got 0", "bench", "train", "--batch", "0");
+        refused("--batches must be at least 1, got 0", "bench", "data", "--batches", "0");
+        refused("--heads must be at least 1, got 0", "bench", "probe", "--heads", "0");
+        refused("--images must be at least 1, got 0", "bench", "probe", "--images", "0");
+        refused("--windows must be at least 1, got 0", "bench", "stream", "--windows", "0");
+        refused("--workers must be at least 1, got 0", "bench", "stream", "--workers", "0");
+        refused("--steps must be at least 1, got 0", "bench", "allreduce", "--nproc", "2", "--steps", "0");
+    }
+
+    @Test
+    void jobAndDataOrderCounts() {
+        Path data = dir.resolve("none");
+        refused("--nproc must be at least 1, got 0", "launch", "--nproc", "0", "--", "probe");
+        refused("--threads-per-rank must be at least 1, got 0", "launch", "--nproc", "2", "--threads-per-rank", "0", "--", "probe");
+        refused("--world must be at least 1, got 0", "data", "order", data.toString(), "--world", "0");
+        refused("--rank must be from 0 to 1 for --world 2, got 2", "data", "order", data.toString(), "--world", "2", "--rank", "2");
+        refused("--epoch must be at least 0, got -1", "data", "order", data.toString(), "--epoch", "-1");
+        refused("--image-size must be positive, got 0", "stream", "--data", data.toString(), "--batch-size", "4", "--image-size", "0");
+        refused("--channels must be positive, got 0", "stream", "--data", data.toString(), "--batch-size", "4", "--channels", "0");
+    }
+
+    @Test
+    void evaluationAndProbeLimits() {
+        Path weights = dir.resolve("weights.safetensors");
+        Path out = dir.resolve("out");
+        refused("--limit must be at least 1, got 0", "eval", "--weights", weights.toString(), "--data", dir.toString(), "--out", out.toString(),
+                "--limit", "0");
+        refused("--train-limit must be at least 1, got -1", "probe", "--weights", weights.toString(), "--data", dir.toString(), "--val-data",
+                dir.toString(), "--out", out.toString(), "--train-limit", "-1");
+        assertFalse(Files.exists(out), "nothing is written");
+    }
+}
