@@ -130,6 +130,14 @@ public record PretrainSettings(
         require(model != null, "--model is required");
         require(out != null, "--out is required");
         require((steps == null) != (epochs == null), "give exactly one of --steps and --epochs");
+        require(steps == null || steps >= 1, "--steps must be at least 1, got " + steps);
+        require(epochs == null || epochs > 0, "--epochs must be positive, got " + epochs);
+        require(loaderThreads >= 1, "--loader-threads must be at least 1, got " + loaderThreads);
+        require(valSamples >= 1, "--val-samples must be at least 1, got " + valSamples);
+        // torch.optim.AdamW's own bounds on its hyper-parameters.
+        require(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1, "--beta1 and --beta2 must be in [0, 1), got " + beta1 + " and " + beta2);
+        require(eps >= 0 && weightDecay >= 0, "--eps and --weight-decay must not be negative, got " + eps + " and " + weightDecay);
+        require(warmupFraction >= 0 && warmupFraction <= 1, "--warmup-fraction must be in [0, 1], got " + warmupFraction);
         require(batchSize > 0 && gradAccum > 0 && batchSize % gradAccum == 0, "--batch-size must be a positive multiple of --grad-accum");
         require(lr > 0 && gradClip >= 0 && keepCheckpoints >= 1 && checkpointEvery > 0 && valEvery > 0 && paramCheckEvery > 0,
                 "lr, clip, checkpoint, validation and parameter-check intervals must be positive");

@@ -5,14 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A count a command cannot use (images, batches, steps, ranks, limits) stops it before any work with
- * one line naming the flag and exit code 1, writing nothing. Each of these once failed deep inside
- * the work ("/ by zero", an index out of bounds, a null array, an empty evaluation reported as NaN).
+ * A count a command cannot use (images, batches, steps, ranks, limits), or an optimizer setting out of
+ * its range, stops the command before any work with one line naming the flag and exit code 1, writing
+ * nothing. Each of these once failed deep inside the work ("/ by zero", an index out of bounds, a null
+ * array), reported an empty evaluation as NaN, or was accepted (a pre-training run of zero steps
+ * reported as done; a beta of 1.5).
  */
 class CountFlagsTest {
     @TempDir
@@ -47,6 +50,26 @@ class CountFlagsTest {
         refused("--epoch must be at least 0, got -1", "data", "order", data.toString(), "--epoch", "-1");
         refused("--image-size must be positive, got 0", "stream", "--data", data.toString(), "--batch-size", "4", "--image-size", "0");
         refused("--channels must be positive, got 0", "stream", "--data", data.toString(), "--batch-size", "4", "--channels", "0");
+    }
+
+    /** Pre-training's counts, and AdamW's bounds as torch.optim.AdamW sets them; the run folder is not even made. */
+    @Test
+    void pretrainingSettings() {
+        Path out = dir.resolve("run");
+        List<List<String>> cases = List.of(
+                List.of("--steps must be at least 1, got 0", "--steps", "0"),
+                List.of("--epochs must be positive, got 0.0", "--epochs", "0"),
+                List.of("--loader-threads must be at least 1, got 0", "--steps", "1", "--loader-threads", "0"),
+                List.of("--val-samples must be at least 1, got 0", "--steps", "1", "--val-samples", "0"),
+                List.of("--beta1 and --beta2 must be in [0, 1), got 0.9 and 1.0", "--steps", "1", "--beta2", "1"),
+                List.of("--eps and --weight-decay must not be negative, got -1.0 and 0.05", "--steps", "1", "--eps", "-1"),
+                List.of("--warmup-fraction must be in [0, 1], got 2.0", "--steps", "1", "--warmup-fraction", "2"));
+        for (List<String> c : cases) {
+            List<String> args = new ArrayList<>(List.of("pretrain", "--data", dir.toString(), "--model", "aim-600M", "--out", out.toString()));
+            args.addAll(c.subList(1, c.size()));
+            refused(c.getFirst(), args.toArray(String[]::new));
+        }
+        assertFalse(Files.exists(out), "nothing is written");
     }
 
     @Test
