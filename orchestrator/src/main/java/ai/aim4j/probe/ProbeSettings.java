@@ -65,6 +65,9 @@ public record ProbeSettings(Trunk trunk, String model, Path data, Path valData, 
         if (epochs < 1 || batch < 1 || lrs.isEmpty() || wds.isEmpty() || holdout <= 0 || holdout >= 1) {
             throw new IllegalArgumentException("probe settings need epochs and batch size >= 1, a non-empty grid and a hold-out in (0, 1)");
         }
+        if (lrs.stream().anyMatch(lr -> !(lr > 0 && Double.isFinite(lr))) || wds.stream().anyMatch(wd -> !(wd >= 0 && Double.isFinite(wd)))) {
+            throw new IllegalArgumentException("--lr values must be positive and --wd values not negative, got " + lrs + " and " + wds);
+        }
         if (trainLimit < 1) {
             throw new IllegalArgumentException("--train-limit must be at least 1, got " + trainLimit);
         }

@@ -73,13 +73,15 @@ class CountFlagsTest {
     }
 
     @Test
-    void evaluationAndProbeLimits() {
+    void evaluationAndProbeSettings() {
         Path weights = dir.resolve("weights.safetensors");
         Path out = dir.resolve("out");
         refused("--limit must be at least 1, got 0", "eval", "--weights", weights.toString(), "--data", dir.toString(), "--out", out.toString(),
                 "--limit", "0");
         refused("--train-limit must be at least 1, got -1", "probe", "--weights", weights.toString(), "--data", dir.toString(), "--val-data",
                 dir.toString(), "--out", out.toString(), "--train-limit", "-1");
+        refused("--lr values must be positive and --wd values not negative, got [0.001, -1.0] and [0.05]", "probe", "--weights",
+                weights.toString(), "--data", dir.toString(), "--val-data", dir.toString(), "--out", out.toString(), "--lr", "1e-3,-1");
         assertFalse(Files.exists(out), "nothing is written");
     }
 }
