@@ -35,7 +35,7 @@ final class ConvertCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         List<Path> inputs = files.subList(0, files.size() - 1);
         Path out = files.getLast();
-        WeightFormat format = to != null ? to : WeightFormat.of(out);
+        WeightFormat format = to != null ? to : WeightFormat.ofName(out);
         try (NamedTensors t = WeightFiles.read(inputs)) {
             SequencedMap<String, HostTensor> tensors = new LinkedHashMap<>(t.tensors());
             AimConfig config = ModelSpecs.inferred(t);

@@ -207,5 +207,16 @@ class CliTest {
                 "--preset", "aim-600M", dir.resolve("a.png").toString());
         assertEquals(1, wrongModel.code());
         assertTrue(wrongModel.err().contains("shape mismatch"), wrongModel.err());
+        // An output whose name gives no format (it once read as a missing input: "no such file").
+        Path weights = fixture("tiny-gray").resolve("weights.safetensors");
+        Path txt = dir.resolve("out.txt");
+        CliRun unnamed = run("convert", weights.toString(), txt.toString());
+        assertEquals(1, unnamed.code());
+        assertEquals("aim4j: error: " + txt + ": the name gives no weights format (name it .safetensors, .msgpack, .npz or orbax:DIR)",
+                unnamed.err().strip());
+        assertFalse(Files.exists(txt));
+        CliRun layers = run("features", "--weights", weights.toString(), "--probe-layers", "1,x", dir.resolve("a.png").toString());
+        assertEquals(1, layers.code());
+        assertEquals("aim4j: error: probe layers '1,x': expected last, best or a comma list of block indices", layers.err().strip());
     }
 }

@@ -19,12 +19,42 @@ public enum WeightFormat {
     /** Flax layout, an orbax checkpoint folder named {@code orbax:DIR} (see {@link Orbax}). */
     ORBAX;
 
+    /** The format of an existing checkpoint: from its name, else from its first bytes. */
     public static WeightFormat of(Path file) throws IOException {
+        if (!Orbax.names(file) && Files.isDirectory(file)) {
+            throw new IOException(file + ": is a folder, but no orbax checkpoint (it has no _METADATA)");
+        }
+        WeightFormat named = named(file);
+        if (named != null) {
+            return named;
+        }
+        byte[] head = new byte[9];
+        int n;
+        try (InputStream in = Files.newInputStream(file)) {
+            n = in.readNBytes(head, 0, head.length);
+        }
+        if (n >= 4 && head[0] == 'P' && head[1] == 'K') {
+            return PTH;
+        }
+        if (n == 9 && head[8] == '{') {
+            return SAFETENSORS;
+        }
+        throw new IOException(file + ": unknown weights format (expected .safetensors, .pth, .msgpack, .npz or orbax:DIR)");
+    }
+
+    /** The format of a checkpoint to write, which only its name can tell. */
+    public static WeightFormat ofName(Path file) throws IOException {
+        WeightFormat named = named(file);
+        if (named == null) {
+            throw new IOException(file + ": the name gives no weights format (name it .safetensors, .msgpack, .npz or orbax:DIR)");
+        }
+        return named;
+    }
+
+    /** The format {@code orbax:DIR} or the file's extension names, or null. */
+    private static WeightFormat named(Path file) {
         if (Orbax.names(file)) {
             return ORBAX;
-        }
-        if (Files.isDirectory(file)) {
-            throw new IOException(file + ": is a folder, but no orbax checkpoint (it has no _METADATA)");
         }
         String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
         if (name.endsWith(".safetensors")) {
@@ -39,17 +69,6 @@ public enum WeightFormat {
         if (name.endsWith(".npz")) {
             return FLAX_NPZ;
         }
-        byte[] head = new byte[9];
-        int n;
-        try (InputStream in = Files.newInputStream(file)) {
-            n = in.readNBytes(head, 0, head.length);
-        }
-        if (n >= 4 && head[0] == 'P' && head[1] == 'K') {
-            return PTH;
-        }
-        if (n == 9 && head[8] == '{') {
-            return SAFETENSORS;
-        }
-        throw new IOException(file + ": unknown weights format (expected .safetensors, .pth, .msgpack, .npz or orbax:DIR)");
+        return null;
     }
 }

@@ -133,7 +133,13 @@ public record AimConfig(String name, int[] imgSize, int[] patchSize, int channel
         return switch (spec.strip()) {
             case "best" -> probeLayers.clone();
             case "last" -> lastBlocks(blocks);
-            default -> Arrays.stream(spec.split(",")).map(String::strip).mapToInt(Integer::parseInt).toArray();
+            default -> {
+                try {
+                    yield Arrays.stream(spec.split(",")).map(String::strip).mapToInt(Integer::parseInt).toArray();
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("probe layers '" + spec + "': expected last, best or a comma list of block indices");
+                }
+            }
         };
     }
 
