@@ -41,6 +41,8 @@ public final class CheckpointStore {
     private static final Pattern NAME = Pattern.compile("step-(\\d{8})");
     /** Suffix of a checkpoint set aside while its step is saved again; restored if that save never finished. */
     private static final String REPLACED = ".replaced";
+    /** The file listing a checkpoint's files with their SHA-256, written last. */
+    private static final String MANIFEST = "manifest.json";
     private static final List<String> FILES = List.of("model.safetensors", "optimizer.safetensors", "state.json");
     private final Path dir;
     private final int keep;
@@ -57,7 +59,7 @@ public final class CheckpointStore {
 
         /** The SHA-256 of {@code model.safetensors} as the checkpoint's manifest records it. */
         public String modelSha256() throws IOException {
-            return JSON.readTree(dir.resolve("manifest.json").toFile()).path("sha256").path("model.safetensors").asText();
+            return JSON.readTree(dir.resolve(MANIFEST).toFile()).path("sha256").path("model.safetensors").asText();
         }
     }
 
@@ -102,7 +104,7 @@ public final class CheckpointStore {
                 sums.put(f, Sha256.of(tmp.resolve(f)));
             }
             manifest.put("step", state.step());
-            AtomicFiles.writeString(tmp.resolve("manifest.json"), JSON.writeValueAsString(manifest));
+            AtomicFiles.writeString(tmp.resolve(MANIFEST), JSON.writeValueAsString(manifest));
         } catch (IOException | RuntimeException e) {
             FileTrees.delete(tmp);
             throw e;
@@ -175,22 +177,46 @@ public final class CheckpointStore {
         return null;
     }
 
-    /** Null when the checkpoint folder is intact, else what is wrong. */
-    public static String verify(Path checkpoint) {
+    /**
+     * Null when the folder holds a checkpoint manifest naming each checkpoint file and every one of
+     * them is there, else what is wrong; hashes nothing (see {@link #verify}).
+     */
+    public static String checkFiles(Path checkpoint) {
+        if (!Files.isRegularFile(checkpoint.resolve(MANIFEST))) {
+            return "no " + MANIFEST;
+        }
         try {
-            JsonNode manifest = JSON.readTree(checkpoint.resolve("manifest.json").toFile());
-            for (var e : manifest.path("sha256").properties()) {
-                Path f = checkpoint.resolve(e.getKey());
-                if (!Files.isRegularFile(f)) {
-                    return e.getKey() + " is missing";
-                }
-                if (!Sha256.of(f).equals(e.getValue().asText())) {
-                    return e.getKey() + " does not match its SHA-256";
+            JsonNode sums = JSON.readTree(checkpoint.resolve(MANIFEST).toFile()).path("sha256");
+            if (sums.size() != FILES.size() || !FILES.stream().allMatch(sums::has)) {
+                return "incomplete manifest";
+            }
+            for (String f : FILES) {
+                if (!Files.isRegularFile(checkpoint.resolve(f))) {
+                    return f + " is missing";
                 }
             }
-            return manifest.path("sha256").size() == FILES.size() ? null : "incomplete manifest";
+            return null;
         } catch (IOException e) {
             return "unreadable manifest (" + e.getMessage() + ")";
+        }
+    }
+
+    /** Null when the checkpoint folder is intact (every file there and matching its SHA-256), else what is wrong. */
+    public static String verify(Path checkpoint) {
+        String problem = checkFiles(checkpoint);
+        if (problem != null) {
+            return problem;
+        }
+        try {
+            JsonNode sums = JSON.readTree(checkpoint.resolve(MANIFEST).toFile()).path("sha256");
+            for (String f : FILES) {
+                if (!Sha256.of(checkpoint.resolve(f)).equals(sums.get(f).asText())) {
+                    return f + " does not match its SHA-256";
+                }
+            }
+            return null;
+        } catch (IOException e) {
+            return "unreadable (" + e.getMessage() + ")";
         }
     }
 

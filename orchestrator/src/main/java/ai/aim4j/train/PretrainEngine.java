@@ -187,7 +187,14 @@ public final class PretrainEngine {
                 CheckpointStore.Checkpoint c = store.newestValid(log);
                 yield c == null ? null : c.dir();
             }
-            case Resume.From f -> f.checkpoint();
+            case Resume.From f -> {
+                // Before the run's config is written; the hashes are checked as the checkpoint loads.
+                String problem = CheckpointStore.checkFiles(f.checkpoint());
+                if (problem != null) {
+                    throw new IOException(f.checkpoint() + ": not a checkpoint to resume from: " + problem);
+                }
+                yield f.checkpoint();
+            }
         };
     }
 

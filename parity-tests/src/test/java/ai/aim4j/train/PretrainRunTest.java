@@ -1,6 +1,7 @@
 package ai.aim4j.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -68,6 +69,13 @@ class PretrainRunTest {
                 dir.resolve("accum").toString(), "--steps", "1", "--batch-size", "10", "--grad-accum", "3");
         assertEquals(1, accum.code());
         assertTrue(accum.err().contains("multiple of --grad-accum"), accum.err());
+        // A --resume folder that holds no checkpoint is refused before the new run's config is written.
+        Path fresh = dir.resolve("fresh");
+        CliRun resume = run("pretrain", "--data", dir.resolve("data").toString(), "--model", dir.resolve("model.json").toString(), "--out",
+                fresh.toString(), "--steps", "1", "--resume", dir.resolve("data").toString());
+        assertEquals(1, resume.code());
+        assertEquals("aim4j: error: " + dir.resolve("data") + ": not a checkpoint to resume from: incomplete manifest", resume.err().strip());
+        assertFalse(Files.exists(fresh.resolve("config.json")));
     }
 
     @Test
