@@ -15,6 +15,7 @@ import ai.aim4j.dist.MpiRun;
 import ai.aim4j.files.FileTrees;
 import ai.aim4j.model.config.AimConfig;
 import ai.aim4j.model.tensor.NamedTensors;
+import ai.aim4j.run.Counts;
 import ai.aim4j.run.ModelSpecs;
 import ai.aim4j.weights.WeightFiles;
 import java.nio.file.Files;

@@ -5,6 +5,7 @@ import ai.aim4j.arrow.MappedShard;
 import ai.aim4j.arrow.Sampler;
 import ai.aim4j.arrow.ShardSchema.Encoding;
 import ai.aim4j.arrow.ShardSet;
+import ai.aim4j.run.Counts;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;

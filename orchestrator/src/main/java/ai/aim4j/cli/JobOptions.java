@@ -1,5 +1,6 @@
 package ai.aim4j.cli;
 
+import ai.aim4j.run.Counts;
 import java.util.List;
 import picocli.CommandLine.Option;
 

@@ -4,6 +4,7 @@ import ai.aim4j.bench.CpuPeak;
 import ai.aim4j.bench.Interleaved;
 import ai.aim4j.bench.PythonPeers;
 import ai.aim4j.interop.worker.PythonEnvironment;
+import ai.aim4j.run.Counts;
 import ai.aim4j.run.Precision;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -111,8 +112,8 @@ final class PeerOptions {
         if (clockGhz != null && !(clockGhz > 0)) {
             throw new IllegalArgumentException("--clock-ghz must be positive, got " + clockGhz);
         }
-        if (fmaUnits != null && fmaUnits < 1) {
-            throw new IllegalArgumentException("--fma-units must be at least 1, got " + fmaUnits);
+        if (fmaUnits != null) {
+            Counts.atLeast("--fma-units", fmaUnits, 1);
         }
         try {
             CpuPeak peak = CpuPeak.ofThisMachine(Runtime.getRuntime().availableProcessors(), fmaUnits, clockGhz);

@@ -5,6 +5,7 @@ import ai.aim4j.reproduce.Report;
 import ai.aim4j.reproduce.ReproducePlan;
 import ai.aim4j.reproduce.Reproduction;
 import ai.aim4j.reproduce.WorkerProcesses;
+import ai.aim4j.run.Counts;
 import ai.aim4j.run.Precision;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,9 +62,7 @@ final class ReproduceCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         List<Long> data = dataSizes == null ? null : dataSizes.equals(List.of(0L)) ? List.of() : dataSizes;
-        if (jobs < 1) {
-            throw new IllegalArgumentException("--jobs must be at least 1, got " + jobs);
-        }
+        Counts.atLeast("--jobs", jobs, 1);
         if (worker) {
             Reproduction.worker(out, System.err, Main.VERSION).work();
             return 0;

@@ -1,5 +1,6 @@
 package ai.aim4j.eval;
 
+import ai.aim4j.run.Counts;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,9 +18,7 @@ import java.util.List;
  */
 public record EvalSettings(Path weights, Path head, String model, String probeLayers, String data, Path out, long limit) {
     public EvalSettings {
-        if (limit < 1) {
-            throw new IllegalArgumentException("--limit must be at least 1, got " + limit);
-        }
+        Counts.atLeast("--limit", limit, 1);
     }
 
     /** The weights files, merged when there are two. */

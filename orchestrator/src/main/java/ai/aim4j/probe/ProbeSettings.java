@@ -1,6 +1,7 @@
 package ai.aim4j.probe;
 
 import ai.aim4j.model.Trunk;
+import ai.aim4j.run.Counts;
 import ai.aim4j.run.Precision;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -68,12 +69,8 @@ public record ProbeSettings(Trunk trunk, String model, Path data, Path valData, 
         if (lrs.stream().anyMatch(lr -> !(lr > 0 && Double.isFinite(lr))) || wds.stream().anyMatch(wd -> !(wd >= 0 && Double.isFinite(wd)))) {
             throw new IllegalArgumentException("--lr values must be positive and --wd values not negative, got " + lrs + " and " + wds);
         }
-        if (trainLimit < 1) {
-            throw new IllegalArgumentException("--train-limit must be at least 1, got " + trainLimit);
-        }
-        if (testLimit < 1) {
-            throw new IllegalArgumentException("--test-limit must be at least 1, got " + testLimit);
-        }
+        Counts.atLeast("--train-limit", trainLimit, 1);
+        Counts.atLeast("--test-limit", testLimit, 1);
     }
 
     /** The (lr, weight decay) grid, trained side by side. */

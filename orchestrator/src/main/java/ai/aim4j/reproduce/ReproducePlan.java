@@ -1,6 +1,7 @@
 package ai.aim4j.reproduce;
 
 import ai.aim4j.model.config.PretrainConfig;
+import ai.aim4j.run.Counts;
 import ai.aim4j.run.Precision;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -130,9 +131,7 @@ public record ReproducePlan(
         if (steps < checkpoints || checkpoints < 2) {
             throw new IllegalArgumentException("--steps " + steps + " leaves fewer than " + checkpoints + " checkpoints of one step or more");
         }
-        if (seeds < 1) {
-            throw new IllegalArgumentException("--seeds must be at least 1, got " + seeds);
-        }
+        Counts.atLeast("--seeds", seeds, 1);
         if (dataSizes.size() == 1) {
             throw new IllegalArgumentException("--data-sizes needs at least two sizes to compare (or none), got " + dataSizes);
         }

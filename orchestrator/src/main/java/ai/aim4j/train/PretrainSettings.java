@@ -1,5 +1,6 @@
 package ai.aim4j.train;
 
+import ai.aim4j.run.Counts;
 import ai.aim4j.run.Precision;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
@@ -130,10 +131,12 @@ public record PretrainSettings(
         require(model != null, "--model is required");
         require(out != null, "--out is required");
         require((steps == null) != (epochs == null), "give exactly one of --steps and --epochs");
-        require(steps == null || steps >= 1, "--steps must be at least 1, got " + steps);
+        if (steps != null) {
+            Counts.atLeast("--steps", steps, 1);
+        }
         require(epochs == null || epochs > 0, "--epochs must be positive, got " + epochs);
-        require(loaderThreads >= 1, "--loader-threads must be at least 1, got " + loaderThreads);
-        require(valSamples >= 1, "--val-samples must be at least 1, got " + valSamples);
+        Counts.atLeast("--loader-threads", loaderThreads, 1);
+        Counts.atLeast("--val-samples", valSamples, 1);
         // torch.optim.AdamW's own bounds on its hyper-parameters.
         require(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1, "--beta1 and --beta2 must be in [0, 1), got " + beta1 + " and " + beta2);
         require(eps >= 0 && weightDecay >= 0, "--eps and --weight-decay must not be negative, got " + eps + " and " + weightDecay);
