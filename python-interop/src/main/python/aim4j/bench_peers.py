@@ -6,12 +6,13 @@ features for a probe head), in each mode a user of that framework would reach fo
 ``python -m aim4j.bench_peers {train,forward,probe} --framework {torch,jax} --config FILE --batch B ...``
 serves timing requests, one JSON object a line on stdin, each answered by one JSON line on stdout, so
 that the benchmark can take turns between aim4j and every peer (a slow spell of a shared machine then
-falls on all of them alike). The first line out, unasked, is the framework's version, its threads and
-the float32 and bfloat16 ``torch.mm`` rates (PyTorch only). ``{"op": "warm", "mode": M, "warmup": W,
+falls on all of them alike). The first line out, unasked, is the framework's version and the float32
+and bfloat16 ``torch.mm`` rates with the side of the square product that measured them (PyTorch only). ``{"op": "warm", "mode": M, "warmup": W,
 "warmup_s": S}`` builds mode M and runs at least W untimed calls lasting at least S seconds, answered
 with the first call's seconds (compilation included) or the error that stopped it; ``{"op": "time",
 "mode": M, "steps": N, "budget_s": S, "least": L}`` answers with the seconds of each of up to N timed
-calls, fewer when S seconds have passed after L of them. The process ends when stdin does.
+calls, fewer when S seconds have passed after L of them, or the error that stopped them. The process
+ends when stdin does.
 
 PyTorch modes: ``eager`` (the reference as written, explicit softmax attention), ``sdpa``
 (``scaled_dot_product_attention``), ``compile`` (``torch.compile`` of the SDPA model) and
@@ -87,12 +88,20 @@ def _serve(framework: str, build: Builder, requests: Iterable[str]) -> None:
                 first, done[mode] = _warm(calls[mode], r["warmup"], r["warmup_s"])
                 _answer({"first_s": first})
             except Exception as e:  # noqa: BLE001 - a mode that cannot run here is reported, and the others still run
-                # The first line of the exception: torch.compile's errors go on for pages.
-                _answer({"error": traceback.format_exception_only(e)[-1].strip().splitlines()[0][:300]})
+                _answer({"error": _first_line(e)})
         else:
-            times = _timed(calls[mode], done[mode], r["steps"], r["budget_s"], r["least"])
+            try:
+                times = _timed(calls[mode], done[mode], r["steps"], r["budget_s"], r["least"])
+            except Exception as e:  # noqa: BLE001 - this mode stops; the others and their earlier rounds stand
+                _answer({"error": _first_line(e)})
+                continue
             _answer({"times": times})
             done[mode] += len(times)
+
+
+def _first_line(e: Exception) -> str:
+    """The first line of an exception: torch.compile's errors go on for pages."""
+    return traceback.format_exception_only(e)[-1].strip().splitlines()[0][:300]
 
 
 def _answer(reply: dict[str, Any]) -> None:
@@ -207,21 +216,21 @@ def _torch(task: str, cfg: AimConfig | PretrainConfig, batch: int, threads: int)
             opt.step()
         return step
 
-    return {"version": torch.__version__, "threads": torch.get_num_threads(),
-            "matmul_gflops": {"fp32": _torch_mm(torch.float32), "bf16": _torch_mm(torch.bfloat16)}}, build
+    return {"version": torch.__version__, "matmul": {"fp32": _torch_mm(torch.float32), "bf16": _torch_mm(torch.bfloat16)}}, build
 
 
-def _torch_mm(dtype: Any, size: int = 2048, iters: int = 5) -> float:
-    """Median GFLOP/s of a (size, size) x (size, size) ``torch.mm`` in ``dtype``; at 512 where a 256 product
-    is slow (bf16 without bf16 units runs at about 1 GFLOP/s, so 2048^3 would take 20 s a product)."""
+def _torch_mm(dtype: Any, size: int = 2048, iters: int = 5) -> dict[str, float]:
+    """Median GFLOP/s of a (size, size) x (size, size) ``torch.mm`` in ``dtype``, and that size; 512 where a
+    256 product is slow (bf16 without bf16 units runs at about 1 GFLOP/s, so 2048^3 would take 20 s a product)."""
     import torch
 
-    if size > 512 and _torch_mm(dtype, 256, 1) < 20:
+    if size > 512 and _torch_mm(dtype, 256, 1)["gflops"] < 20:
         size = 512
     a = torch.randn(size, size).to(dtype)
     b = torch.randn(size, size).to(dtype)
     _warm(lambda i: torch.mm(a, b), 2, 0.0)
-    return 2 * size ** 3 / statistics.median(_timed(lambda i: torch.mm(a, b), 0, iters, math.inf, iters)) / 1e9
+    seconds = statistics.median(_timed(lambda i: torch.mm(a, b), 0, iters, math.inf, iters))
+    return {"gflops": 2 * size ** 3 / seconds / 1e9, "size": size}
 
 
 def _jax(task: str, cfg: AimConfig | PretrainConfig, batch: int, threads: int) -> tuple[dict[str, Any], Builder]:
@@ -300,7 +309,7 @@ def _jax(task: str, cfg: AimConfig | PretrainConfig, batch: int, threads: int) -
             state["params"], state["opt"] = jax.block_until_ready(update(state["params"], state["opt"], x, prefix[i % MASKS]))
         return step
 
-    return {"version": jax.__version__, "threads": len(os.sched_getaffinity(0))}, build
+    return {"version": jax.__version__}, build
 
 
 if __name__ == "__main__":

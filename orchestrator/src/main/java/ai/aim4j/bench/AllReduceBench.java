@@ -29,6 +29,12 @@ public final class AllReduceBench {
     public static final long BUDGET = 1L << 28;
     /** Per-message latency assumed for a network hop in the model (TCP or RoCE between machines). */
     static final double NETWORK_LATENCY_S = 10e-6;
+    /**
+     * Untimed training steps of each geometry: about the {@link Timing#WARMUP_SECONDS} the benchmarks
+     * warm up for at these steps' 0.2-2 s, counted, as the ranks must agree on it.
+     */
+    private static final int WARMUP_STEPS = 4;
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private AllReduceBench() {}
@@ -71,7 +77,7 @@ public final class AllReduceBench {
         List<Share> shares = new ArrayList<>();
         for (TrainBench.Geometry g : TrainBench.defaults()) {
             int batch = Math.max(1, g.batch() / comm.world());
-            TrainBench.StepTimes t = TrainBench.stepSeconds(g.config(), batch, 2, steps, comm, Precision.FP32);
+            TrainBench.StepTimes t = TrainBench.stepSeconds(g.config(), batch, WARMUP_STEPS, steps, comm, Precision.FP32);
             shares.add(new Share(g.name(), batch, 4 * trainableParameters(g), t.step()[0], t.commS()));
         }
         if (comm.isLead()) {

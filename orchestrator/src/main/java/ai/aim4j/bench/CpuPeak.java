@@ -4,7 +4,10 @@ import ai.aim4j.run.Precision;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -64,21 +67,26 @@ public record CpuPeak(int cores, double ghz, String clockSource, Vector vector, 
         }
     }
 
-    /** The peak of this machine for {@code threads} threads, from {@code /proc/cpuinfo} and the given or measured clock. */
+    /**
+     * The peak of this machine for {@code threads} threads on the CPUs this process may use, from
+     * {@code /proc/cpuinfo}, {@code /proc/self/status} and the given or measured clock.
+     */
     public static CpuPeak ofThisMachine(int threads, Integer fmaUnits, Double ghz) throws IOException {
         String cpuinfo = Files.readString(Path.of("/proc/cpuinfo"));
-        return ghz != null ? parse(cpuinfo, threads, fmaUnits, ghz, "given")
-                : parse(cpuinfo, threads, fmaUnits, CoreClock.measureGhz(), "measured; /proc/cpuinfo says " + nominal(cpuinfo));
+        Set<Integer> allowed = allowedCpus(Files.readString(Path.of("/proc/self/status")));
+        return ghz != null ? parse(cpuinfo, allowed, threads, fmaUnits, ghz, "given")
+                : parse(cpuinfo, allowed, threads, fmaUnits, CoreClock.measureGhz(), "measured; /proc/cpuinfo says " + nominal(cpuinfo));
     }
 
     /**
-     * The peak described by a {@code /proc/cpuinfo} text (its first processor's flags, vendor, family
-     * and SMT siblings) for {@code threads} threads at {@code ghz}.
+     * The peak described by a {@code /proc/cpuinfo} text (its first processor's flags, vendor and
+     * family; the cores of every processor) for {@code threads} threads on the {@code allowed}
+     * processors (null: all of them) at {@code ghz}.
      *
      * @param fmaUnits vector FMA units per core, or null for {@link #DEFAULT_FMA_UNITS}
      * @throws IllegalArgumentException if the text has no x86 {@code flags} line
      */
-    public static CpuPeak parse(String cpuinfo, int threads, Integer fmaUnits, double ghz, String clockSource) {
+    public static CpuPeak parse(String cpuinfo, Set<Integer> allowed, int threads, Integer fmaUnits, double ghz, String clockSource) {
         Map<String, String> first = firstProcessor(cpuinfo);
         String flagLine = first.get("flags");
         if (flagLine == null) {
@@ -94,9 +102,56 @@ public record CpuPeak(int cores, double ghz, String clockSource, Vector vector, 
                 : flags.contains("avx") ? Vector.AVX : Vector.SSE;
         Bf16 bf16 = flags.contains("amx_bf16") && flags.contains("amx_tile") ? Bf16.AMX
                 : flags.contains("avx512_bf16") ? Bf16.AVX512_BF16 : Bf16.NONE;
+        return new CpuPeak(cores(cpuinfo, allowed, threads), ghz, clockSource, vector, fmaUnits != null ? fmaUnits : DEFAULT_FMA_UNITS, bf16);
+    }
+
+    /**
+     * Physical cores {@code threads} threads occupy on the {@code allowed} processors (null: all): the
+     * distinct cores (physical id, core id) of those processors, at most one a thread. Where the text
+     * has no core ids, threads over the SMT width. The processors a process may use need not pair up
+     * as SMT siblings ({@code taskset -c 0-7} on a machine whose siblings are 16-23 is 8 cores).
+     */
+    static int cores(String cpuinfo, Set<Integer> allowed, int threads) {
+        Set<String> cores = new HashSet<>();
+        for (Map<String, String> p : processors(cpuinfo)) {
+            String physical = p.get("physical id");
+            String core = p.get("core id");
+            if (physical != null && core != null && (allowed == null || allowed.contains(integer(p.get("processor"), -1)))) {
+                cores.add(physical + "/" + core);
+            }
+        }
+        if (!cores.isEmpty()) {
+            return Math.max(1, Math.min(threads, cores.size()));
+        }
+        Map<String, String> first = firstProcessor(cpuinfo);
         int smt = Math.max(1, integer(first.get("siblings"), 1) / Math.max(1, integer(first.get("cpu cores"), 1)));
-        int cores = Math.max(1, (threads + smt - 1) / smt);
-        return new CpuPeak(cores, ghz, clockSource, vector, fmaUnits != null ? fmaUnits : DEFAULT_FMA_UNITS, bf16);
+        return Math.max(1, (threads + smt - 1) / smt);
+    }
+
+    /**
+     * The processors in the {@code Cpus_allowed_list} line of a {@code /proc/self/status} text (say
+     * {@code 0-3,8,10-11}); null where there is none.
+     */
+    static Set<Integer> allowedCpus(String status) {
+        for (String line : status.split("\n")) {
+            if (line.startsWith("Cpus_allowed_list:")) {
+                Set<Integer> cpus = new HashSet<>();
+                for (String range : line.substring(line.indexOf(':') + 1).strip().split(",")) {
+                    String[] ends = range.strip().split("-");
+                    try {
+                        int from = Integer.parseInt(ends[0]);
+                        int to = ends.length > 1 ? Integer.parseInt(ends[1]) : from;
+                        for (int c = from; c <= to; c++) {
+                            cpus.add(c);
+                        }
+                    } catch (NumberFormatException e) {
+                        return null;
+                    }
+                }
+                return cpus;
+            }
+        }
+        return null;
     }
 
     /** fp32 FLOP per cycle per core: lanes x units, x2 for a fused multiply-add. */
@@ -122,24 +177,38 @@ public record CpuPeak(int cores, double ghz, String clockSource, Vector vector, 
     public String describe(Precision p) {
         String clock = String.format("%d core%s x %.2f GHz", cores, cores == 1 ? "" : "s", ghz);
         if (p == Precision.FP32) {
-            return String.format("%s x %d FLOP/cycle (%s: %d fp32 lanes x %d FMA unit%s, assumed; --fma-units)", clock, fp32FlopsPerCycle(),
-                    vector.label, vector.fp32Lanes, fmaUnits, fmaUnits == 1 ? "" : "s");
+            return String.format("%s x %d FLOP/cycle (%s: %s%d fp32 lanes x %d FMA unit%s, assumed; --fma-units)", clock, fp32FlopsPerCycle(),
+                    vector.label, vector.fma ? "2 FLOP a multiply-add x " : "", vector.fp32Lanes, fmaUnits, fmaUnits == 1 ? "" : "s");
         }
         return String.format("%s x %d FLOP/cycle (%s)", clock, bf16FlopsPerCycle(), bf16.label);
     }
 
     private static Map<String, String> firstProcessor(String cpuinfo) {
+        List<Map<String, String>> all = processors(cpuinfo);
+        return all.isEmpty() ? Map.of() : all.getFirst();
+    }
+
+    /** Each processor's block of fields, in the text's order. */
+    private static List<Map<String, String>> processors(String cpuinfo) {
+        List<Map<String, String>> blocks = new ArrayList<>();
         Map<String, String> fields = new HashMap<>();
         for (String line : cpuinfo.split("\n")) {
-            if (line.isBlank() && !fields.isEmpty()) {
-                break;
+            if (line.isBlank()) {
+                if (!fields.isEmpty()) {
+                    blocks.add(fields);
+                    fields = new HashMap<>();
+                }
+                continue;
             }
             int colon = line.indexOf(':');
             if (colon > 0) {
                 fields.putIfAbsent(line.substring(0, colon).strip(), line.substring(colon + 1).strip());
             }
         }
-        return fields;
+        if (!fields.isEmpty()) {
+            blocks.add(fields);
+        }
+        return blocks;
     }
 
     private static String nominal(String cpuinfo) {

@@ -34,7 +34,7 @@ public final class ForwardBench {
     /** The line naming a model and batch. */
     public static String describe(AimConfig c, int batch) {
         return String.format("%s: width %d, %d blocks, %d heads, %d tokens, batch %d, %d threads", c.name(), c.dim(), c.blocks(), c.heads(),
-                c.numPatches(), batch, Runtime.getRuntime().availableProcessors());
+                c.numPatches(), batch, EngineThreads.count());
     }
 
     /**
@@ -63,7 +63,7 @@ public final class ForwardBench {
         }
         try (Aim aim = Aim.load(config, weights, DataType.FLOAT32, config.name());
              PythonPeers others = python == null || peers.isEmpty() ? null
-                     : PythonPeers.start(python, "forward", config.toJson(), batch, Runtime.getRuntime().availableProcessors(), peers)) {
+                     : PythonPeers.start(python, "forward", config.toJson(), batch, EngineThreads.count(), peers)) {
             List<Contestant> contestants = new ArrayList<>();
             ByteBuffer pixels = randomImages(config, batch);
             for (Precision p : precisions) {

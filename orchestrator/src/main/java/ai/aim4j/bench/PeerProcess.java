@@ -63,9 +63,12 @@ final class PeerProcess implements AutoCloseable {
         return framework + " " + (header == null ? "?" : header.path("version").asText());
     }
 
-    /** The matmul rates the process measured at its start, {@code fp32} and {@code bf16} (PyTorch only). */
-    JsonNode matmulGflops() {
-        return header == null ? JSON.createObjectNode() : header.path("matmul_gflops");
+    /**
+     * The matmul rates the process measured at its start (PyTorch only): per precision, {@code fp32}
+     * and {@code bf16}, the {@code gflops} of a square product of side {@code size}.
+     */
+    JsonNode matmul() {
+        return header == null ? JSON.createObjectNode() : header.path("matmul");
     }
 
     /** The contestant of one of its modes. */

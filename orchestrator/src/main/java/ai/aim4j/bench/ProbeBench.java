@@ -123,7 +123,7 @@ public final class ProbeBench {
         try (NDManager batch = NDManager.newBaseManager();
              ProbeTrainer trainer = heads(c, List.of(new ProbeTrainer.GridPoint(1e-3, 0.05)));
              PythonPeers others = python == null || peers.isEmpty() ? null
-                     : PythonPeers.start(python, "probe", c.toJson(), BATCH, Runtime.getRuntime().availableProcessors(), peers)) {
+                     : PythonPeers.start(python, "probe", c.toJson(), BATCH, EngineThreads.count(), peers)) {
             NDArray features = batch.randomNormal(new Shape(BATCH, c.numPatches(), c.dim()));
             NDArray labels = batch.randomInteger(0, CLASSES, new Shape(BATCH), DataType.INT32);
             List<LrSchedule> schedules = trainer.schedules(1_000_000); // any length: the rate does not change the work

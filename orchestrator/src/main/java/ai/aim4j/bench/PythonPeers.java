@@ -84,8 +84,8 @@ public final class PythonPeers implements AutoCloseable {
                 for (String mode : e.getValue()) {
                     contestants.add(p.mode(framework + " " + mode, mode, precision(framework + "-" + mode)));
                 }
-                p.matmulGflops().properties().forEach(rate -> matmul.add(
-                        new SideBySide.Rate(Precision.of(rate.getKey()), rate.getValue().asDouble(), p.version() + " mm, 2048^3")));
+                p.matmul().properties().forEach(rate -> matmul.add(new SideBySide.Rate(Precision.of(rate.getKey()),
+                        rate.getValue().path("gflops").asDouble(), p.version() + " mm, " + rate.getValue().path("size").asInt() + "^3")));
             }
         } catch (IOException | RuntimeException e) {
             try {

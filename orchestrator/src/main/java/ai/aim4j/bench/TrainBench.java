@@ -72,7 +72,7 @@ public final class TrainBench {
         }
         List<Steps> own = new ArrayList<>();
         try (PythonPeers others = python == null || peers.isEmpty() ? null
-                : PythonPeers.start(python, "train", c.toJson(), batch, Runtime.getRuntime().availableProcessors(), peers)) {
+                : PythonPeers.start(python, "train", c.toJson(), batch, EngineThreads.count(), peers)) {
             List<Contestant> contestants = new ArrayList<>();
             for (Precision p : precisions) {
                 Steps steps = new Steps(c, batch, SingleProcess.INSTANCE, p);
@@ -94,7 +94,7 @@ public final class TrainBench {
     public static String describe(String name, PretrainConfig c, int batch) {
         var t = c.trunk();
         return String.format("%s: width %d, %d blocks, %d tokens, head %dx%d, batch %d, %d threads", name, t.dim(), t.blocks(), t.numPatches(),
-                c.headWidth(), c.headBlocks(), batch, Runtime.getRuntime().availableProcessors());
+                c.headWidth(), c.headBlocks(), batch, EngineThreads.count());
     }
 
     /**
@@ -105,11 +105,14 @@ public final class TrainBench {
 
     /**
      * The times of the {@link TrainStep} of {@code aim4j pretrain} on random images, {@code batch} per
-     * rank, on every rank of {@code comm}, in {@code precision}.
+     * rank, on every rank of {@code comm}, in {@code precision}, after {@code warmup} untimed steps.
      */
     public static StepTimes stepSeconds(PretrainConfig c, int batch, int warmup, int steps, Collectives comm, Precision precision) {
         try (Steps s = new Steps(c, batch, comm, precision)) {
-            double[] step = Timing.median(warmup, Timing.WARMUP_SECONDS, steps, s);
+            // A count, never seconds: every step all-reduces, and ranks that each watched their own clock
+            // could stop warming up after different numbers of steps, one then waiting in a collective
+            // that no other rank joins.
+            double[] step = Timing.median(warmup, steps, s);
             return new StepTimes(step, Timing.median(s.commS.subList(s.commS.size() - steps, s.commS.size())));
         }
     }

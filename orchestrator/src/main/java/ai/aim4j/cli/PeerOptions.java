@@ -1,6 +1,7 @@
 package ai.aim4j.cli;
 
 import ai.aim4j.bench.CpuPeak;
+import ai.aim4j.bench.EngineThreads;
 import ai.aim4j.bench.Interleaved;
 import ai.aim4j.bench.PythonPeers;
 import ai.aim4j.interop.worker.PythonEnvironment;
@@ -116,7 +117,7 @@ final class PeerOptions {
             Counts.atLeast("--fma-units", fmaUnits, 1);
         }
         try {
-            CpuPeak peak = CpuPeak.ofThisMachine(Runtime.getRuntime().availableProcessors(), fmaUnits, clockGhz);
+            CpuPeak peak = CpuPeak.ofThisMachine(EngineThreads.count(), fmaUnits, clockGhz);
             for (Precision p : Precision.values()) {
                 out.printf("peak %s  %.0f GFLOP/s = %s%n", p, peak.gflops(p), peak.describe(p));
             }
