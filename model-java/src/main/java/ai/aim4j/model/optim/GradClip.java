@@ -11,7 +11,7 @@ import java.util.List;
 
 /**
  * Global-norm gradient clipping as {@code torch.nn.utils.clip_grad_norm_}: the norm of the per-tensor
- * L2 norms, {@code coef = min(1, maxNorm / (norm + 1e-6))}, every gradient scaled by it in place (in
+ * L2 norms, {@code coef = min(1, maxNorm / (norm + 1e-6))} rounded as torch rounds it, every gradient scaled by it in place (in
  * one call, as torch's {@code _foreach_mul_}; not at all when it is 1, which changes nothing).
  */
 public final class GradClip {
@@ -55,9 +55,11 @@ public final class GradClip {
         if (maxNorm <= 0) {
             return new Result(total, 1.0);
         }
-        // torch: clamp(max_norm / (total + 1e-6), max=1), computed in the gradients' precision; Java float
+        // torch: clamp(max_norm / (total + 1e-6), max=1) in the gradients' precision, where a number divided
+        // by a tensor is the tensor's reciprocal times the number (Tensor.__rtruediv__): one rounding more
+        // than a division, a unit in the last place apart for some norms unless max_norm is 1. Java float
         // arithmetic is the same IEEE single precision.
-        double coef = single ? Math.min(1f, (float) maxNorm / ((float) total + 1e-6f)) : Math.min(1.0, maxNorm / (total + 1e-6));
+        double coef = single ? Math.min(1f, 1f / ((float) total + 1e-6f) * (float) maxNorm) : Math.min(1.0, 1.0 / (total + 1e-6) * maxNorm);
         // A coefficient of 1 leaves every gradient as it is (x * 1 == x, NaN and infinities included): no pass over them.
         if (coef != 1.0) {
             Aten.scaleInPlace(List.copyOf(grads), coef);
