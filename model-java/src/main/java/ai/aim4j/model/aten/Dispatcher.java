@@ -41,7 +41,8 @@ import java.lang.invoke.MethodHandle;
  * Lists ({@code Tensor[]}, {@code int[]}), {@code Scalar} and {@code str} arguments are refused by
  * 2.7.1 ("Not yet supported conversion"). A failing operator returns a non-zero code and libtorch
  * logs its message to standard error; arguments are all converted (and their handles freed) before
- * the operator runs, so a failure leaks nothing.
+ * the operator runs, so a failing operator leaks nothing. Arguments pushed for a call that never
+ * starts (a later argument was refused) are freed when the stack closes.
  */
 final class Dispatcher {
     private static final MethodHandle CALL = Libtorch.function("aoti_torch_call_dispatcher",
@@ -50,6 +51,10 @@ final class Dispatcher {
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS), Linker.Option.critical(false));
     private static final MethodHandle OPERATOR_NEW = Libtorch.function("_Znwm",
             FunctionDescriptor.of(ADDRESS, JAVA_LONG), Linker.Option.critical(false));
+    private static final MethodHandle OPERATOR_DELETE = Libtorch.function("_ZdlPv",
+            FunctionDescriptor.ofVoid(ADDRESS), Linker.Option.critical(false));
+    private static final MethodHandle DELETE_HANDLE = Libtorch.function("aoti_torch_delete_tensor_object",
+            FunctionDescriptor.of(JAVA_INT, JAVA_LONG), Linker.Option.critical(false));
     private static final MethodHandle GET_DTYPE = Libtorch.function("aoti_torch_get_dtype",
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS), Linker.Option.critical(true));
     private static final int SLOT = 8;
@@ -93,9 +98,16 @@ final class Dispatcher {
         private final Arena arena = Arena.ofConfined();
         private final MemorySegment slots;
         private int size;
+        /** Tensor handles and heap cells pushed and not yet handed to the dispatcher, which frees them once it has them. */
+        private final long[] handles;
+        private final long[] cells;
+        private int ownedHandles;
+        private int ownedCells;
 
         Stack(int capacity) {
             slots = arena.allocate(JAVA_LONG, capacity);
+            handles = new long[capacity];
+            cells = new long[capacity];
         }
 
         private Stack push(long value) {
@@ -142,6 +154,8 @@ final class Dispatcher {
          * {@code manager}.
          */
         PtNDArray call(Op op, NDManager manager) {
+            ownedHandles = 0;
+            ownedCells = 0;
             int rc;
             try {
                 rc = (int) CALL.invokeExact(op.cName(), op.cOverload(), slots);
@@ -162,6 +176,7 @@ final class Dispatcher {
                 throw new IllegalStateException("operator new", e);
             }
             cell.set(JAVA_LONG, 0, value);
+            cells[ownedCells++] = cell.address();
             return cell.address();
         }
 
@@ -176,12 +191,26 @@ final class Dispatcher {
             if (rc != 0) {
                 throw new IllegalStateException("aoti_torch_new_tensor_handle failed");
             }
+            handles[ownedHandles++] = out.get(JAVA_LONG, 0);
             return out.get(JAVA_LONG, 0);
         }
 
         @Override
         public void close() {
-            arena.close();
+            try {
+                for (int i = 0; i < ownedHandles; i++) {
+                    if ((int) DELETE_HANDLE.invokeExact(handles[i]) != 0) {
+                        throw new IllegalStateException("aoti_torch_delete_tensor_object failed");
+                    }
+                }
+                for (int i = 0; i < ownedCells; i++) {
+                    OPERATOR_DELETE.invokeExact(MemorySegment.ofAddress(cells[i]));
+                }
+            } catch (Throwable e) {
+                throw new IllegalStateException("freeing the arguments of a call that did not start", e);
+            } finally {
+                arena.close();
+            }
         }
     }
 
