@@ -33,15 +33,24 @@ public final class PixelLoss {
 
     /** Patchified, per-patch normalized targets {@code (B, N, ph*pw*C)} of {@code (B, C, H, W)} images. */
     public static NDArray targets(NDArray images, int ph, int pw) {
+        return normalized(patches(images, ph, pw));
+    }
+
+    /** The patches {@code (B, N, ph*pw*C)} of {@code (B, C, H, W)} images, each in {@code nhwpqc} order. */
+    private static NDArray patches(NDArray images, int ph, int pw) {
         long[] s = images.getShape().getShape();
         long b = s[0];
         long c = s[1];
         long gh = s[2] / ph;
         long gw = s[3] / pw;
-        NDArray t = images.reshape(b, c, gh, ph, gw, pw).transpose(0, 2, 4, 3, 5, 1).reshape(b, gh * gw, ph * pw * c);
-        long n = ph * pw * c;
-        NDArray mean = t.mean(new int[] {-1}, true);
-        NDArray centered = t.sub(mean);
+        return images.reshape(b, c, gh, ph, gw, pw).transpose(0, 2, 4, 3, 5, 1).reshape(b, gh * gw, ph * pw * c);
+    }
+
+    /** Each patch (the last axis) less its mean, over the square root of its unbiased variance plus eps. */
+    private static NDArray normalized(NDArray patches) {
+        long n = patches.getShape().get(patches.getShape().dimension() - 1);
+        NDArray mean = patches.mean(new int[] {-1}, true);
+        NDArray centered = patches.sub(mean);
         NDArray var = centered.square().sum(new int[] {-1}, true);
         var = var.div(Scalars.of(var, n - 1));
         return centered.div(var.add(NORM_EPS).sqrt());
@@ -75,8 +84,8 @@ public final class PixelLoss {
      * @param images {@code (B, C, H, W)} normalized input images
      */
     public static Terms scored(NDArray preds, NDArray images, ScoredPositions at, int ph, int pw) {
-        NDArray all = targets(images, ph, pw);
-        NDArray targets = TokenRows.select(all, at.targets());
+        // Each patch is normalized on its own, so only the scored targets (about half) need it.
+        NDArray targets = normalized(TokenRows.select(patches(images, ph, pw), at.targets()));
         return new Terms(preds.sub(targets).square().mean(new int[] {-1}).sum(), at.count());
     }
 }
