@@ -16,6 +16,7 @@ public final class Trunk extends Layer {
     private final Block[] blocks;
     private final LayerNorm postTrunkNorm;
 
+    /** The blocks and the post-trunk norm of {@code c}, their parameters not yet initialized. */
     public Trunk(AimConfig c) {
         this.blocks = new Block[c.blocks()];
         for (int i = 0; i < blocks.length; i++) {
@@ -42,10 +43,12 @@ public final class Trunk extends Layer {
         return outputs;
     }
 
+    /** The number of blocks. */
     public int depth() {
         return blocks.length;
     }
 
+    /** The LayerNorm after the last block. */
     public NDArray postTrunkNorm(NDArray x) {
         return postTrunkNorm.forward(x);
     }

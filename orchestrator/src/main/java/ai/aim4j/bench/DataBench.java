@@ -15,12 +15,17 @@ public final class DataBench {
 
     /** Measured figures of one configuration. */
     public record Result(String name, int threads, int batch, double imagesPerSecond, long heapBytesPerBatch) {
+        /** One line: the configuration, images/s in all and per thread, heap bytes a batch. */
         public void print(PrintStream out) {
             out.printf("%-44s %2d threads  batch %4d  %,12.0f images/s  %,8.0f images/s per thread  %,9d heap bytes/batch%n", name,
                     threads, batch, imagesPerSecond, imagesPerSecond / Math.max(threads, 1), heapBytesPerBatch);
         }
     }
 
+    /**
+     * {@code batches} batches of {@code batch} images of {@code data} through {@code transform} on
+     * {@code threads} loader threads, timed after a tenth as many (at least 3) untimed ones.
+     */
     public static Result run(String name, ShardSet data, Transform transform, int batch, int threads, int batches) {
         var mx = (ThreadMXBean) ManagementFactory.getThreadMXBean();
         try (BatchLoader loader = new BatchLoader(data, new Sampler(data.size(), 0, 0, 1).strided(new Sampler.Cursor(0, 0)), batch, transform, 0,

@@ -24,6 +24,11 @@ import javax.imageio.ImageIO;
 public final class DataBenchRunner {
     private DataBenchRunner() {}
 
+    /**
+     * Fashion-MNIST's raw training images ({@code fmnistDir}, or synthetic ones where it is absent) and
+     * 224 px JPEGs with the pre-training transform, each on one thread and on every core, {@code
+     * batches} timed batches (a twentieth of them for the JPEGs); a line each to {@code out}.
+     */
     public static void run(Path fmnistDir, int batches, PrintStream out) throws IOException {
         Path tmp = Files.createTempDirectory("aim4j-bench-data");
         int cores = Runtime.getRuntime().availableProcessors();
@@ -35,11 +40,7 @@ public final class DataBenchRunner {
                 rawName = Files.isDirectory(dir) ? "Fashion-MNIST raw 28x28, no transform" : "synthetic raw 28x28, no transform";
                 DatasetWriter.write(src, raw, 4, null, Map.of(), n -> { });
             }
-            Path jpeg = tmp.resolve("jpeg");
-            writeJpegFolder(tmp.resolve("jpeg-files"), 512);
-            try (ImageSource src = new ImageFolder(tmp.resolve("jpeg-files"), "train")) {
-                DatasetWriter.write(src, jpeg, 2, null, Map.of(), n -> { });
-            }
+            Path jpeg = jpegDataset(tmp, 512);
             try (ShardSet r = ShardSet.open(raw); ShardSet j = ShardSet.open(jpeg)) {
                 ToTensor toTensor = new ToTensor(28, 28, Normalization.imagenetFor(1));
                 PretrainTransform aug = new PretrainTransform(224, Normalization.IMAGENET, false);
@@ -68,6 +69,18 @@ public final class DataBenchRunner {
                 return new Sample(rgb.id(), rgb.label(), g, null);
             }
         };
+    }
+
+    /** An aim4j dataset {@code tmp/jpeg} of {@code images} generated 224 px JPEGs (their files in {@code tmp/jpeg-files}). */
+    static Path jpegDataset(Path tmp, int images) throws IOException {
+        Path files = tmp.resolve("jpeg-files");
+        writeJpegFolder(files, images);
+        Path shards = tmp.resolve("jpeg");
+        try (ImageSource src = new ImageFolder(files, "train")) {
+            // Two shards, or one for a single image (a shard holds at least one).
+            DatasetWriter.write(src, shards, Math.min(2, images), null, Map.of(), n -> { });
+        }
+        return shards;
     }
 
     /** {@code count} synthetic 224x224 RGB images as JPEG files in class folders, an image folder of the size AIM trains on. */

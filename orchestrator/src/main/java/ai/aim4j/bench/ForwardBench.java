@@ -16,10 +16,8 @@ import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 
 /**
  * The forward-pass benchmark: the whole model (every block, then the probe head) on random images,
@@ -65,7 +63,7 @@ public final class ForwardBench {
              PythonPeers others = python == null || peers.isEmpty() ? null
                      : PythonPeers.start(python, "forward", config.toJson(), batch, EngineThreads.count(), peers)) {
             List<Contestant> contestants = new ArrayList<>();
-            ByteBuffer pixels = randomImages(config, batch);
+            ByteBuffer pixels = BenchImages.random(config, batch, 0);
             for (Precision p : precisions) {
                 contestants.add(new InProcess(SideBySide.AIM4J, p, () -> forward(aim, pixels, batch, p)));
             }
@@ -77,17 +75,6 @@ public final class ForwardBench {
             return new SideBySide(batch, AimFlops.forwardPerImage(config), AimFlops.aimForwardPerImage(config), rates, peak,
                     Interleaved.measure(contestants, schedule), schedule.rounds());
         }
-    }
-
-    /** Uniform random pixels in [-2, 2) for {@code batch} images, native order, ready for {@code NDManager.create}. */
-    private static ByteBuffer randomImages(AimConfig config, int batch) {
-        ByteBuffer pixels = ByteBuffer.allocateDirect(batch * config.channels() * config.imgSize()[0] * config.imgSize()[1] * 4)
-                .order(ByteOrder.nativeOrder());
-        SplittableRandom rng = new SplittableRandom(0);
-        while (pixels.hasRemaining()) {
-            pixels.putFloat((float) rng.nextDouble(-2, 2));
-        }
-        return pixels.flip();
     }
 
     /** One forward pass as a user's: every block, the post-trunk norm, the probe head, its first logit read back. */

@@ -53,6 +53,11 @@ public final class ProbeBench {
         return AimConfig.vit("width-384", 32, 4, 3, 384, 6, 6);
     }
 
+    /**
+     * The probe's costs on {@code images} synthetic images: the trunk's features, one head's epoch and
+     * a grid of {@code heads} heads' epoch on them cached, and the grid against separate runs, with the
+     * trunk in the loop too; {@code threads} loader threads; lines to {@code out}.
+     */
     public static void run(AimConfig config, int images, int heads, int threads, PrintStream out) throws IOException {
         Path tmp = Files.createTempDirectory("aim4j-bench-probe");
         try {

@@ -27,11 +27,6 @@ public record SideBySide(int batch, double flopsPerImage, double aim4jFlopsPerIm
     /** A measured matmul rate and what measured it. */
     public record Rate(Precision precision, double gflops, String source) {}
 
-    /** The table of one round. */
-    public SideBySide(int batch, double flopsPerImage, double aim4jFlopsPerImage, List<Rate> matmul, CpuPeak peak, List<Contender> contenders) {
-        this(batch, flopsPerImage, aim4jFlopsPerImage, matmul, peak, contenders, 1);
-    }
-
     /** Prints the matmul rates, then the table. */
     public void print(PrintStream out) {
         for (Rate r : matmul) {

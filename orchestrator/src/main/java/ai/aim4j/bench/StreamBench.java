@@ -1,8 +1,5 @@
 package ai.aim4j.bench;
 
-import ai.aim4j.arrow.DatasetWriter;
-import ai.aim4j.arrow.source.ImageFolder;
-import ai.aim4j.arrow.source.ImageSource;
 import ai.aim4j.files.FileTrees;
 import ai.aim4j.interop.worker.PythonEnvironment;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -13,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * {@code aim4j bench stream}: images/s delivered into JAX ({@code jax.device_put(x, may_alias=True)},
@@ -29,6 +25,7 @@ public final class StreamBench {
 
     /** What one run measured: images/s of each timed window, per side. */
     public record Result(String dataset, int batch, int workers, List<Double> java, List<Double> python, boolean javaAliased, String device) {
+        /** The medians and ranges of both sides and their ratio. */
         public void print(PrintStream out) {
             double j = Timing.median(java);
             double p = Timing.median(python);
@@ -60,7 +57,7 @@ public final class StreamBench {
         Path tmp = Files.createTempDirectory("aim4j-bench-stream");
         try {
             String name = data != null ? data.toString() : images + " synthetic 224 px JPEGs";
-            Path dataset = data != null ? data : jpegDataset(tmp, images);
+            Path dataset = data != null ? data : DataBenchRunner.jpegDataset(tmp, images);
             List<String> args = new ArrayList<>(List.of("-m", "aim4j.bench_stream", "--data", dataset.toString(), "--batch-size",
                     Integer.toString(batch), "--workers", Integer.toString(workers), "--repeats", Integer.toString(windows), "--batches",
                     Integer.toString(batchesPerWindow), "--command", JSON.writeValueAsString(aim4j)));
@@ -80,17 +77,6 @@ public final class StreamBench {
         } finally {
             FileTrees.delete(tmp);
         }
-    }
-
-    private static Path jpegDataset(Path tmp, int images) throws IOException {
-        Path files = tmp.resolve("jpeg-files");
-        DataBenchRunner.writeJpegFolder(files, images);
-        Path shards = tmp.resolve("jpeg");
-        try (ImageSource src = new ImageFolder(files, "train")) {
-            // Two shards, or one for a single image (a shard holds at least one).
-            DatasetWriter.write(src, shards, Math.min(2, images), null, Map.of(), n -> { });
-        }
-        return shards;
     }
 
     private static List<Double> doubles(JsonNode array) {

@@ -17,10 +17,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.aim4j.interop.worker.PythonEnvironment;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 
 /**
  * The pre-training step benchmark: the step of {@code aim4j pretrain} ({@link TrainStep}) on random
@@ -139,13 +137,7 @@ public final class TrainBench {
             this.trainStep = new TrainStep(model, opt, comm, precision);
             this.trunk = c.trunk();
             this.batch = batch;
-            this.pixels = ByteBuffer.allocateDirect(batch * trunk.channels() * trunk.imgSize()[0] * trunk.imgSize()[1] * 4)
-                    .order(ByteOrder.nativeOrder());
-            SplittableRandom rng = new SplittableRandom(1 + comm.rank());
-            while (pixels.hasRemaining()) {
-                pixels.putFloat((float) rng.nextGaussian());
-            }
-            pixels.flip();
+            this.pixels = BenchImages.random(trunk, batch, 1 + comm.rank());
             this.ids = new long[batch];
             this.epochs = new long[batch];
             this.counter = (long) comm.rank() << 32;

@@ -67,7 +67,7 @@ final class PeerOptions {
         if (dtypes != null) {
             return dtypes.stream().map(Precision::of).distinct().toList();
         }
-        if (peak != null && peak.bf16() != CpuPeak.Bf16.NONE) {
+        if (hasBf16Units(peak)) {
             return List.of(Precision.FP32, Precision.BF16);
         }
         out.println("aim4j bf16: not measured, no bf16 units on this CPU (--dtype fp32,bf16 measures it anyway)");
@@ -83,7 +83,7 @@ final class PeerOptions {
         if (peers != null) {
             return PythonPeers.parseModes(peers);
         }
-        if (peak != null && peak.bf16() != CpuPeak.Bf16.NONE) {
+        if (hasBf16Units(peak)) {
             return PythonPeers.MODES;
         }
         out.println("peers bf16: not measured, no bf16 units on this CPU (--peers naming torch-autocast or jax-jit-bf16 measures them anyway)");
@@ -127,5 +127,10 @@ final class PeerOptions {
             out.println("peak: unknown (" + e.getMessage() + ")");
             return null;
         }
+    }
+
+    /** Whether {@code peak} says the CPU has bf16 units (AMX or AVX512-BF16); false where the peak is unknown. */
+    private static boolean hasBf16Units(CpuPeak peak) {
+        return peak != null && peak.bf16() != CpuPeak.Bf16.NONE;
     }
 }

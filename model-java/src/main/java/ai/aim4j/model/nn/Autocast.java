@@ -13,10 +13,10 @@ import ai.djl.ndarray.types.DataType;
  * <p>The operands of the matrix products (every linear map, the patch embedding, the probe's
  * attention pooling) are cast to the lower type, and their results stay in it; every other
  * operation runs in the type of its inputs, where PyTorch's promotion makes a mix float32. So the
- * parameters (the master weights), their gradients and the optimizer stay float32; the trunk's
- * residual stream stays float32 (float32 position embeddings and residual sums), hence the norms
- * that read it; the loss is float32 (its targets are); GELU and the pixel head's residual stream,
- * fed only by bf16 products, run in bf16, exactly as under autocast. The casts are recorded by
+ * parameters (the master weights), their gradients and the optimizer stay float32; the residual
+ * streams of the trunk and of the pixel head stay float32 (each begins with a float32 position table
+ * and its sums promote), hence the norms that read them; the loss is float32 (its targets are); GELU,
+ * fed only by a bf16 product, runs in bf16, exactly as under autocast. The casts are recorded by
  * autograd, so the gradients reach the float32 parameters.
  *
  * <p>The exception: autocast runs {@code scaled_dot_product_attention} in bf16, and libtorch's bf16

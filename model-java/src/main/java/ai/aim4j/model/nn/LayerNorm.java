@@ -12,6 +12,7 @@ public final class LayerNorm extends Layer {
     private final float eps;
     private final Shape normalized;
 
+    /** Scale 1 and shift 0 over {@code dim} features; {@code eps} is added to the variance. */
     public LayerNorm(long dim, double eps) {
         this.weight = parameter("weight", Kind.NORM_SCALE, Init.ONES, dim);
         this.bias = parameter("bias", Kind.NORM_SHIFT, Init.ZEROS, dim);
@@ -19,6 +20,7 @@ public final class LayerNorm extends Layer {
         this.normalized = new Shape(dim);
     }
 
+    /** {@code x} normalized over its last axis, then scaled and shifted. */
     public NDArray forward(NDArray x) {
         return layerNorm(x, normalized, weight.value(), bias.value(), eps).singletonOrThrow();
     }

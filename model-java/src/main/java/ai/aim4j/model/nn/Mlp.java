@@ -8,11 +8,13 @@ public final class Mlp extends Layer {
     private final Linear fc1;
     private final Linear fc2;
 
+    /** {@code dim -> hidden -> dim}, with biases when {@code bias}. */
     public Mlp(long dim, long hidden, boolean bias) {
         this.fc1 = layer("fc1", new Linear(dim, hidden, bias));
         this.fc2 = layer("fc2", new Linear(hidden, dim, bias));
     }
 
+    /** The map applied to every token of {@code x} (the last axis its features). */
     public NDArray forward(NDArray x) {
         return fc2.forward(Activation.gelu(fc1.forward(x)));
     }

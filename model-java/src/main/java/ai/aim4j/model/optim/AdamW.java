@@ -37,6 +37,7 @@ public final class AdamW implements AutoCloseable {
     private final Map<String, NDArray> v = new LinkedHashMap<>();
     private long steps;
 
+    /** AdamW over {@code params} (by name), zero moments; {@code decayed} says which get weight decay. */
     public AdamW(SequencedMap<String, NDArray> params, Hyper hyper, Predicate<String> decayed) {
         this.params = params;
         this.hyper = hyper;
@@ -47,6 +48,7 @@ public final class AdamW implements AutoCloseable {
         }
     }
 
+    /** Updates made so far (torch's {@code step}, which the bias corrections use). */
     public long steps() {
         return steps;
     }

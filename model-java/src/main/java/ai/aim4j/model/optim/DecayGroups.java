@@ -11,9 +11,11 @@ import java.util.regex.Pattern;
  * and {@code *gamma*}: biases, position tables and every LayerNorm.
  */
 public final class DecayGroups implements Predicate<String> {
+    /** The recipe's exclusions: biases, position tables and LayerNorms (and layer-scale gammas). */
     public static final List<String> RECIPE_EXCLUDES = List.of("*bias*", "*pos_embed*", "*norm*", "*gamma*");
     private final List<Pattern> excludes;
 
+    /** Decay for every name matching none of {@code globs} ({@code *} any run of characters, {@code ?} one). */
     public DecayGroups(List<String> globs) {
         this.excludes = globs.stream().map(DecayGroups::glob).toList();
     }

@@ -12,6 +12,7 @@ public record LrSchedule(double peak, double start, double end, double warmupFra
         return new LrSchedule(lr, 1e-6, 0.0, 0.025, total);
     }
 
+    /** The learning rate of iteration {@code step}, counted from 0. */
     public double at(long step) {
         double where = (double) step / total;
         if (where + 1e-6 > warmupFraction) {

@@ -56,10 +56,10 @@ class AdamWTest {
     /** One foreach-order AdamW step of a single parameter, with the given state. */
     private static void foreachStep(NDArray p, NDArray g, NDArray mt, NDArray vt, long t, double lr, boolean decay) {
         if (decay) {
-            InPlace.scale(p, 1 - lr * HYPER.weightDecay());
+            Aten.scaleInPlace(List.of(p), 1 - lr * HYPER.weightDecay());
         }
         mt.addi(g.sub(mt).muli(1 - HYPER.beta1()));
-        InPlace.scale(vt, HYPER.beta2());
+        Aten.scaleInPlace(List.of(vt), HYPER.beta2());
         vt.addi(g.mul(1 - HYPER.beta2()).muli(g));
         NDArray denom = vt.sqrt().divi(Math.sqrt(1 - Math.pow(HYPER.beta2(), t))).addi(HYPER.eps());
         p.subi(mt.div(denom).muli(lr / (1 - Math.pow(HYPER.beta1(), t))));
