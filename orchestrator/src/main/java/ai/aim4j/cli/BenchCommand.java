@@ -18,6 +18,7 @@ import ai.aim4j.model.tensor.NamedTensors;
 import ai.aim4j.run.Counts;
 import ai.aim4j.run.ModelSpecs;
 import ai.aim4j.weights.WeightFiles;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -222,7 +223,15 @@ final class BenchCommand {
                     return code;
                 }
                 String whyNoPeer = AllReducePeer.unavailable();
-                List<AllReduceBench.Sweep> peer = whyNoPeer == null ? AllReducePeer.run(job.nproc, job.hosts, work) : null;
+                List<AllReduceBench.Sweep> peer = null;
+                if (whyNoPeer == null) {
+                    try {
+                        peer = AllReducePeer.run(job.nproc, job.hosts, work);
+                    } catch (IOException e) {
+                        // aim4j's own figures stand without the peer's; the reason is its first line (a compiler's output goes on).
+                        whyNoPeer = e.getMessage().lines().findFirst().orElse("failed");
+                    }
+                }
                 AllReduceBench.print(AllReduceBench.read(measured), peer, whyNoPeer, System.out);
                 return 0;
             } finally {

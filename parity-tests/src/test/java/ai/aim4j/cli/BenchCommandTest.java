@@ -51,6 +51,29 @@ class BenchCommandTest {
         assertTrue(probe.out().lines().anyMatch(l -> l.matches(" +bf16 +aim4j +[0-9.]+ .*")), probe.out());
     }
 
+    /**
+     * The all-reduce benchmark end to end on two ranks under mpirun, its C peer failing to compile (an
+     * mpicc that prints two lines and fails): aim4j's sweep and training steps are still printed, the
+     * peer's absence said in one line with the compiler's first line.
+     */
+    @Test
+    void allReduceKeepsItsOwnFiguresWhenTheCPeerFails() throws Exception {
+        Path bin = Files.createDirectories(dir.resolve("bin"));
+        Path mpicc = bin.resolve("mpicc");
+        Files.writeString(mpicc, "#!/bin/sh\necho 'allreduce.c:1:10: fatal error: mpi.h: No such file or directory'\necho 'compilation terminated.'\nexit 1\n");
+        assertTrue(mpicc.toFile().setExecutable(true));
+        ProcessBuilder pb = new ProcessBuilder(ChildJvm.aim4j("1g", List.of("bench", "allreduce", "--nproc", "2", "--steps", "1")))
+                .redirectErrorStream(true);
+        pb.environment().put("PATH", bin + ":" + System.getenv("PATH"));
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(300, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), out);
+        assertTrue(out.contains("(not run: mpicc failed: allreduce.c:1:10: fatal error: mpi.h: No such file or directory)"), out);
+        assertTrue(!out.contains("compilation terminated"), out);
+        assertEquals(3, out.lines().filter(l -> l.matches(" +(width|vit224).* per rank: step [0-9.]+ s, all-reduce .*")).count(), out);
+    }
+
     @Test
     void badPeerFlagsAreOneErrorLine() {
         CliRun python = CliRun.of("bench", "train", "--python", dir.resolve("nope").toString());
