@@ -7,12 +7,12 @@ features for a probe head), in each mode a user of that framework would reach fo
 serves timing requests, one JSON object a line on stdin, each answered by one JSON line on stdout, so
 that the benchmark can take turns between aim4j and every peer (a slow spell of a shared machine then
 falls on all of them alike). The first line out, unasked, is the framework's version and the float32
-and bfloat16 ``torch.mm`` rates with the side of the square product that measured them (PyTorch only). ``{"op": "warm", "mode": M, "warmup": W,
-"warmup_s": S}`` builds mode M and runs at least W untimed calls lasting at least S seconds, answered
-with the first call's seconds (compilation included) or the error that stopped it; ``{"op": "time",
-"mode": M, "steps": N, "budget_s": S, "least": L}`` answers with the seconds of each of up to N timed
-calls, fewer when S seconds have passed after L of them, or the error that stopped them. The process
-ends when stdin does.
+and bfloat16 ``torch.mm`` rates with the side of the square product that measured them (PyTorch
+only). ``{"op": "warm", "mode": M, "warmup": W, "warmup_s": S}`` builds mode M and runs at least W
+untimed calls lasting at least S seconds, answered with the first call's seconds (compilation
+included) or the error that stopped it; ``{"op": "time", "mode": M, "steps": N, "budget_s": S,
+"least": L}`` answers with the seconds of each of up to N timed calls, fewer when S seconds have
+passed after L of them, or the error that stopped them. The process ends when stdin does.
 
 PyTorch modes: ``eager`` (the reference as written, explicit softmax attention), ``sdpa``
 (``scaled_dot_product_attention``), ``compile`` (``torch.compile`` of the SDPA model) and
