@@ -16,7 +16,10 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.aim4j.interop.worker.PythonEnvironment;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -27,6 +30,9 @@ import java.util.List;
  * the same run and the theoretical peak ({@link CpuPeak}).
  */
 public final class TrainBench {
+    /** Operators and product shapes a profile prints. */
+    private static final int PROFILE_ROWS = 12;
+
     private TrainBench() {}
 
     /** One geometry of the benchmark, with its batch. */
@@ -85,6 +91,25 @@ public final class TrainBench {
                     Interleaved.measure(contestants, schedule), schedule.rounds());
         } finally {
             own.forEach(Steps::close);
+        }
+    }
+
+    /**
+     * Profiles {@code calls} of aim4j's steps in each precision, after {@code warmup} untimed ones (and
+     * {@link Timing#WARMUP_SECONDS} of them): a trace file each in {@code dir}, named after the trunk
+     * and its width, and the heaviest operators and product shapes printed.
+     */
+    public static void profile(PretrainConfig c, int batch, int warmup, int calls, List<Precision> precisions, Path dir, PrintStream out)
+            throws IOException {
+        Files.createDirectories(dir);
+        for (Precision p : precisions) {
+            try (Steps s = new Steps(c, batch, SingleProcess.INSTANCE, p)) {
+                Timing.warmUp(warmup, Timing.WARMUP_SECONDS, s);
+                Path trace = dir.resolve(c.trunk().name() + "-" + c.trunk().dim() + "-" + p + ".json");
+                OperatorProfile profile = OperatorProfile.record(s, calls, trace);
+                out.printf("  libtorch's profile of %d aim4j %s steps, per step: %s%n", calls, p, trace);
+                profile.print(out, PROFILE_ROWS);
+            }
         }
     }
 

@@ -125,10 +125,17 @@ final class BenchCommand {
         @Option(names = "--warmup", defaultValue = "3", description = "untimed steps first, and at least 2 s of them (default: ${DEFAULT-VALUE})")
         int warmup;
 
+        @Option(names = "--profile", description = "a folder for libtorch's profile of --steps more aim4j steps of each geometry and precision"
+                + " (Chrome trace files, for Perfetto); the heaviest operators and matrix-product shapes are printed after each table")
+        Path profile;
+
         @Override
         public Integer call() throws Exception {
             if (batch != null) {
                 Counts.atLeast("--batch", batch, 1);
+            }
+            if (profile != null && Files.exists(profile) && !Files.isDirectory(profile)) {
+                throw new IllegalArgumentException("--profile " + profile + ": not a folder");
             }
             List<TrainBench.Geometry> geometries = model != null ? List.of(new TrainBench.Geometry(model, ModelSpecs.pretraining(model), 64))
                     : TrainBench.defaults();
@@ -138,6 +145,9 @@ final class BenchCommand {
                 SideBySide table = TrainBench.run(g.config(), b, peers.schedule(warmup, steps), run.precisions(), run.python(), run.modes(), run.peak());
                 System.out.println(TrainBench.describe(g.name(), g.config(), b));
                 table.print(System.out);
+                if (profile != null) {
+                    TrainBench.profile(g.config(), b, warmup, steps, run.precisions(), profile, System.out);
+                }
             }
             return 0;
         }

@@ -36,6 +36,24 @@ class BenchCommandTest {
         assertTrue(out.lines().noneMatch(l -> l.contains("torch eager") || l.contains("jax jit")), out);
     }
 
+    /** {@code --profile} writes libtorch's trace of aim4j's steps and prints where a step's time went. */
+    @Test
+    void theTrainingBenchmarkProfilesAim4jsSteps() throws Exception {
+        Path model = dir.resolve("model.json");
+        Files.writeString(model, "{\"name\": \"tiny\", \"img_size\": 16, \"patch_size\": 4, \"embed_dim\": 32, \"num_blocks\": 1, \"num_heads\": 2,"
+                + " \"decoder\": {\"embed_dim\": 32, \"num_layers\": 1}}");
+        Path profile = dir.resolve("profile");
+        CliRun run = CliRun.of("bench", "train", "--model", model.toString(), "--batch", "2", "--steps", "2", "--warmup", "1", "--peers", "none",
+                "--profile", profile.toString());
+        assertEquals(0, run.code(), run.err());
+        assertTrue(Files.size(profile.resolve("tiny-32-fp32.json")) > 0, run.out());
+        assertTrue(run.out().lines().anyMatch(l -> l.matches(" +aten::mm \\[\\[[0-9]+,32],\\[32,[0-9]+]] +[0-9.]+ ms +[0-9.]+ calls +[0-9]+ GFLOP/s")),
+                run.out());
+        CliRun notAFolder = CliRun.of("bench", "train", "--peers", "none", "--profile", model.toString());
+        assertEquals(1, notAFolder.code());
+        assertEquals("aim4j: error: --profile " + model + ": not a folder", notAFolder.err().strip());
+    }
+
     /** Each benchmark times aim4j in bf16 next to fp32 when asked (bf16 logits once stopped the forward benchmark). */
     @Test
     void theForwardAndProbeBenchmarksRunInBf16() throws Exception {
