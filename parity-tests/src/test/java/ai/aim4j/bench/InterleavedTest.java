@@ -74,6 +74,16 @@ class InterleavedTest {
         assertTrue(text.contains("aim4j / best fp32 peer (torch eager): 1.25x"), text);
         // aim4j's GFLOP/s count its own (smaller) FLOPs: 0.5 GFLOP x 64 images / 2 s.
         assertTrue(text.matches("(?s).*aim4j\\s+32\\.00\\s+16\\.0\\s.*"), text);
+        assertFalse(text.contains(">100%"), text);
+
+        // A matmul rate measured in a busy spell, below what torch eager reached (25.6 GFLOP/s): no share above 100%, and why.
+        SideBySide busy = new SideBySide(64, 1e9, 0.5e9, List.of(new SideBySide.Rate(Precision.FP32, 20, "mm")), null, rows, 3);
+        bytes.reset();
+        busy.print(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        String busyText = bytes.toString(StandardCharsets.UTF_8);
+        assertTrue(busyText.matches("(?s).*aim4j\\s+32\\.00\\s+16\\.0\\s+80%.*"), busyText);
+        assertTrue(busyText.matches("(?s).*torch eager\\s+25\\.60\\s+25\\.6\\s+>100%.*"), busyText);
+        assertTrue(busyText.contains(">100%: a contender outran the matmul rate"), busyText);
     }
 
     @Test
