@@ -135,9 +135,27 @@ def _timed(call: Callable[[int], None], first: int, steps: int, budget_s: float,
 
 def _limit_threads(threads: int) -> None:
     # Both frameworks size their pools by the CPUs this process may run on: fewer CPUs, fewer threads.
-    cpus = sorted(os.sched_getaffinity(0))
+    cpus = _one_per_core(sorted(os.sched_getaffinity(0)))
     if threads < len(cpus):
         os.sched_setaffinity(0, cpus[:threads])
+
+
+def _one_per_core(cpus: list[int], topology: str = "/sys/devices/system/cpu") -> list[int]:
+    """``cpus`` with the first of each physical core ahead of its SMT siblings, so that the first N are
+    N cores however the machine numbers its siblings (after all the cores, or next to each other)."""
+    first: list[int] = []
+    siblings: list[int] = []
+    seen: set[tuple[str, str]] = set()
+    for cpu in cpus:
+        try:
+            with open(f"{topology}/cpu{cpu}/topology/physical_package_id") as package, \
+                    open(f"{topology}/cpu{cpu}/topology/core_id") as core:
+                key = (package.read().strip(), core.read().strip())
+        except OSError:
+            key = ("cpu", str(cpu))  # no topology: every CPU its own core
+        (siblings if key in seen else first).append(cpu)
+        seen.add(key)
+    return first + siblings
 
 
 def _inputs(trunk: AimConfig, batch: int) -> tuple[np.ndarray, list[np.ndarray]]:

@@ -30,8 +30,9 @@ public final class AllReduceBench {
     /** Per-message latency assumed for a network hop in the model (TCP or RoCE between machines). */
     static final double NETWORK_LATENCY_S = 10e-6;
     /**
-     * Untimed training steps of each geometry: about the {@link Timing#WARMUP_SECONDS} the benchmarks
-     * warm up for at these steps' 0.2-2 s, counted, as the ranks must agree on it.
+     * Untimed training steps of each geometry, a count every rank agrees on (a time would not be: each
+     * step all-reduces); at these steps' 0.2-2 s, at least the {@link Timing#WARMUP_SECONDS} the other
+     * benchmarks warm up for.
      */
     private static final int WARMUP_STEPS = 4;
 

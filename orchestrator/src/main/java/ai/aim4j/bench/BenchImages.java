@@ -5,7 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.SplittableRandom;
 
-/** The benchmarks' input images: standard normal pixels, as normalized images are, drawn once per contender. */
+/** The benchmarks' input images: standard normal pixels, as normalized images are, drawn once and reused by every call. */
 final class BenchImages {
     private BenchImages() {}
 

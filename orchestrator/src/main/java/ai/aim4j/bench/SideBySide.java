@@ -79,8 +79,8 @@ public record SideBySide(int batch, double flopsPerImage, double aim4jFlopsPerIm
             }
         }
         if (outran) {
-            out.printf("  >100%%: a contender outran the matmul rate or the peak measured in this run, which the machine's load held down"
-                    + " then; the images/s and the ratios between contenders stand%n");
+            out.printf("  >100%%: a contender outran the matmul rate or the peak of this run: the machine was busier while they were measured,"
+                    + " or the peak model is wrong for this CPU (--fma-units, --clock-ghz); the images/s and the ratios stand%n");
         }
     }
 

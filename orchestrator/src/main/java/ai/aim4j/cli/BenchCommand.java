@@ -22,6 +22,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -237,9 +238,9 @@ final class BenchCommand {
                 if (whyNoPeer == null) {
                     try {
                         peer = AllReducePeer.run(job.nproc, job.hosts, work);
-                    } catch (IOException e) {
+                    } catch (IOException | RuntimeException e) {
                         // aim4j's own figures stand without the peer's; the reason is its first line (a compiler's output goes on).
-                        whyNoPeer = e.getMessage().lines().findFirst().orElse("failed");
+                        whyNoPeer = Objects.toString(e.getMessage(), e.toString()).lines().findFirst().orElse("failed");
                     }
                 }
                 AllReduceBench.print(AllReduceBench.read(measured), peer, whyNoPeer, System.out);
