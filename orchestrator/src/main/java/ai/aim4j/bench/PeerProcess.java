@@ -13,7 +13,9 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -23,6 +25,12 @@ import java.util.concurrent.TimeUnit;
  */
 final class PeerProcess implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * The longest a peer may take to answer one request (its start, a mode's warm-up, one round):
+     * compiling a mode takes minutes at most and JAX's slowest bf16 steps tens of seconds, so a peer
+     * silent for longer has hung, and is stopped rather than holding the benchmark forever.
+     */
+    static final Duration ANSWER_DEADLINE = Duration.ofMinutes(20);
 
     private final String framework;
     private final Process process;
@@ -30,12 +38,15 @@ final class PeerProcess implements AutoCloseable {
     private final BufferedReader replies;
     private final Path log;
     private final JsonNode header;
+    private final Duration deadline;
+    private volatile boolean silent;
     private String failure;
 
-    private PeerProcess(String framework, Process process, Path log) {
+    private PeerProcess(String framework, Process process, Path log, Duration deadline) {
         this.framework = framework;
         this.process = process;
         this.log = log;
+        this.deadline = deadline;
         this.requests = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
         this.replies = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         JsonNode first = null;
@@ -53,9 +64,15 @@ final class PeerProcess implements AutoCloseable {
      */
     static PeerProcess start(PythonEnvironment env, String framework, String task, Path config, int batch, int threads, Path log)
             throws IOException {
+        return start(env, framework, task, config, batch, threads, log, ANSWER_DEADLINE);
+    }
+
+    /** As {@link #start(PythonEnvironment, String, String, Path, int, int, Path)}, stopping a process that does not answer within {@code deadline}. */
+    static PeerProcess start(PythonEnvironment env, String framework, String task, Path config, int batch, int threads, Path log,
+                             Duration deadline) throws IOException {
         List<String> args = List.of("-m", "aim4j.bench_peers", task, "--framework", framework, "--config", config.toString(),
                 "--batch", Integer.toString(batch), "--threads", Integer.toString(threads));
-        return new PeerProcess(framework, env.process(args).redirectError(log.toFile()).start(), log);
+        return new PeerProcess(framework, env.process(args).redirectError(log.toFile()).start(), log, deadline);
     }
 
     /** The framework and its version, as {@code torch 2.13.0+cpu}. */
@@ -129,7 +146,12 @@ final class PeerProcess implements AutoCloseable {
         return answer;
     }
 
+    /** The next answer, within the deadline: a process silent for longer is stopped, which ends its output. */
     private JsonNode read() throws Contestant.Unavailable {
+        CompletableFuture<Void> watchdog = CompletableFuture.runAsync(() -> {
+            silent = true;
+            process.destroyForcibly();
+        }, CompletableFuture.delayedExecutor(deadline.toMillis(), TimeUnit.MILLISECONDS));
         try {
             String line = replies.readLine();
             if (line != null) {
@@ -137,13 +159,18 @@ final class PeerProcess implements AutoCloseable {
             }
         } catch (IOException e) {
             // The process died mid-line or wrote something else: either way it is the process's failure.
+        } finally {
+            watchdog.cancel(false);
         }
         failure = died();
         throw new Contestant.Unavailable(failure);
     }
 
-    /** Why the process stopped answering: its exit status and the last line of its log. */
+    /** Why the process stopped answering: its exit status and the last line of its log, or its silence. */
     private String died() {
+        if (silent) {
+            return framework + " process gave no answer within " + deadline.toSeconds() + " s and was stopped";
+        }
         String code;
         try {
             code = process.waitFor(10, TimeUnit.SECONDS) ? "exit " + process.exitValue() : "no answer";
