@@ -60,14 +60,9 @@ final class PeerProcess implements AutoCloseable {
 
     /**
      * Starts the peers of {@code framework} ({@code torch} or {@code jax}) and reads their first line
-     * (version, threads, matmul rates); a process that fails to start makes every mode unavailable.
+     * (version, matmul rates); a process that fails to start, or gives no answer to a request within
+     * {@code deadline} ({@link #ANSWER_DEADLINE} in the benchmarks), makes every mode unavailable.
      */
-    static PeerProcess start(PythonEnvironment env, String framework, String task, Path config, int batch, int threads, Path log)
-            throws IOException {
-        return start(env, framework, task, config, batch, threads, log, ANSWER_DEADLINE);
-    }
-
-    /** As {@link #start(PythonEnvironment, String, String, Path, int, int, Path)}, stopping a process that does not answer within {@code deadline}. */
     static PeerProcess start(PythonEnvironment env, String framework, String task, Path config, int batch, int threads, Path log,
                              Duration deadline) throws IOException {
         List<String> args = List.of("-m", "aim4j.bench_peers", task, "--framework", framework, "--config", config.toString(),

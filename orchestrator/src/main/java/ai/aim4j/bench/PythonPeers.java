@@ -79,7 +79,8 @@ public final class PythonPeers implements AutoCloseable {
             JSON.writeValue(configFile.toFile(), config);
             for (var e : byFramework.entrySet()) {
                 String framework = e.getKey();
-                PeerProcess p = PeerProcess.start(env, framework, task, configFile, batch, threads, dir.resolve(framework + ".log"));
+                PeerProcess p = PeerProcess.start(env, framework, task, configFile, batch, threads, dir.resolve(framework + ".log"),
+                        PeerProcess.ANSWER_DEADLINE);
                 processes.add(p);
                 for (String mode : e.getValue()) {
                     contestants.add(p.mode(framework + " " + mode, mode, precision(framework + "-" + mode)));
