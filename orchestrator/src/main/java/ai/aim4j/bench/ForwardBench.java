@@ -16,6 +16,8 @@ import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -55,7 +57,7 @@ public final class ForwardBench {
             rates.add(MatmulRate.bf16(peak, tokens, config.dim(), config.mlpHidden(), "the MLP's first product"));
         }
         log.printf("initializing %s in memory...%n", config.name());
-        NamedTensors weights = NamedTensors.inMemory(Initializer.materialize(new Aim(config, true), 0));
+        NamedTensors weights = randomWeights(config);
         if (python != null && !peers.isEmpty()) {
             log.printf("starting the peers...%n");
         }
@@ -75,6 +77,32 @@ public final class ForwardBench {
             return new SideBySide(batch, AimFlops.forwardPerImage(config), AimFlops.aimForwardPerImage(config), rates, peak,
                     Interleaved.measure(contestants, schedule), schedule.rounds());
         }
+    }
+
+    /**
+     * Profiles {@code calls} of aim4j's forward passes in each precision, after {@code warmup} untimed
+     * ones (and {@link Timing#WARMUP_SECONDS} of them): a trace file each in {@code dir}, named after
+     * the model, the batch and the precision, and the heaviest operators and product shapes printed.
+     */
+    public static void profile(AimConfig config, int batch, int warmup, int calls, List<Precision> precisions, Path dir, PrintStream out)
+            throws IOException {
+        Files.createDirectories(dir);
+        try (Aim aim = Aim.load(config, randomWeights(config), DataType.FLOAT32, config.name())) {
+            ByteBuffer pixels = BenchImages.random(config, batch, 0);
+            for (Precision p : precisions) {
+                Runnable pass = () -> forward(aim, pixels, batch, p);
+                Timing.warmUp(warmup, Timing.WARMUP_SECONDS, pass);
+                Path trace = dir.resolve(config.name() + "-batch" + batch + "-" + p + ".json");
+                OperatorProfile profile = OperatorProfile.record(pass, calls, trace);
+                out.printf("  libtorch's profile of %d aim4j %s forward passes, per pass: %s%n", calls, p, trace);
+                profile.print(out, OperatorProfile.ROWS);
+            }
+        }
+    }
+
+    /** The model's official initialization, seed 0, as weights to load. */
+    private static NamedTensors randomWeights(AimConfig config) {
+        return NamedTensors.inMemory(Initializer.materialize(new Aim(config, true), 0));
     }
 
     /** One forward pass as a user's: every block, the post-trunk norm, the probe head, its first logit read back. */

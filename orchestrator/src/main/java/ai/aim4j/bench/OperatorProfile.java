@@ -24,6 +24,8 @@ import java.util.Map;
  */
 public record OperatorProfile(int calls, List<Row> operators, List<Row> products) {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Operators and product shapes the benchmarks print. */
+    public static final int ROWS = 12;
 
     /**
      * One operator, or one product shape.

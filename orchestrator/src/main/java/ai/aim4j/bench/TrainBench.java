@@ -30,9 +30,6 @@ import java.util.List;
  * the same run and the theoretical peak ({@link CpuPeak}).
  */
 public final class TrainBench {
-    /** Operators and product shapes a profile prints. */
-    private static final int PROFILE_ROWS = 12;
-
     private TrainBench() {}
 
     /** One geometry of the benchmark, with its batch. */
@@ -108,7 +105,7 @@ public final class TrainBench {
                 Path trace = dir.resolve(c.trunk().name() + "-" + c.trunk().dim() + "-" + p + ".json");
                 OperatorProfile profile = OperatorProfile.record(s, calls, trace);
                 out.printf("  libtorch's profile of %d aim4j %s steps, per step: %s%n", calls, p, trace);
-                profile.print(out, PROFILE_ROWS);
+                profile.print(out, OperatorProfile.ROWS);
             }
         }
     }

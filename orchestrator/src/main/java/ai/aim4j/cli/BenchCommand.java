@@ -53,9 +53,13 @@ final class BenchCommand {
         @Option(names = "--warmup", defaultValue = "3", description = "untimed iterations first, and at least 2 s of them (default: ${DEFAULT-VALUE})")
         int warmup;
 
+        @Mixin
+        ProfileOption profileOption;
+
         @Override
         public Integer call() throws Exception {
             Counts.allAtLeast("--batch", batches, 1);
+            Path profile = profileOption.folder();
             AimConfig c = model.resolve(null);
             PeerOptions.Setup run = peers.setup(System.out);
             for (int batch : batches) {
@@ -63,6 +67,9 @@ final class BenchCommand {
                         System.err);
                 System.out.println(ForwardBench.describe(c, batch));
                 table.print(System.out);
+                if (profile != null) {
+                    ForwardBench.profile(c, batch, warmup, iters, run.precisions(), profile, System.out);
+                }
             }
             return 0;
         }
@@ -126,18 +133,15 @@ final class BenchCommand {
         @Option(names = "--warmup", defaultValue = "3", description = "untimed steps first, and at least 2 s of them (default: ${DEFAULT-VALUE})")
         int warmup;
 
-        @Option(names = "--profile", description = "a folder for libtorch's profile of --steps more aim4j steps of each geometry and precision"
-                + " (Chrome trace files, for Perfetto); the heaviest operators and matrix-product shapes are printed after each table")
-        Path profile;
+        @Mixin
+        ProfileOption profileOption;
 
         @Override
         public Integer call() throws Exception {
             if (batch != null) {
                 Counts.atLeast("--batch", batch, 1);
             }
-            if (profile != null && Files.exists(profile) && !Files.isDirectory(profile)) {
-                throw new IllegalArgumentException("--profile " + profile + ": not a folder");
-            }
+            Path profile = profileOption.folder();
             List<TrainBench.Geometry> geometries = model != null ? List.of(new TrainBench.Geometry(model, ModelSpecs.pretraining(model), 64))
                     : TrainBench.defaults();
             PeerOptions.Setup run = peers.setup(System.out);

@@ -54,6 +54,21 @@ class BenchCommandTest {
         assertEquals("aim4j: error: --profile " + model + ": not a folder", notAFolder.err().strip());
     }
 
+    /** The forward benchmark's {@code --profile} likewise: a trace per batch and precision, and the products of the blocks by shape. */
+    @Test
+    void theForwardBenchmarkProfilesAim4jsPasses() throws Exception {
+        Path model = dir.resolve("small.json");
+        Files.writeString(model, "{\"name\": \"small\", \"img_size\": 16, \"patch_size\": 4, \"embed_dim\": 32, \"num_blocks\": 1, \"num_heads\": 2}");
+        Path profile = dir.resolve("profile");
+        CliRun run = CliRun.of("bench", "forward", "--config", model.toString(), "--batch", "2", "--iters", "2", "--warmup", "1", "--peers", "none",
+                "--profile", profile.toString());
+        assertEquals(0, run.code(), run.err());
+        assertTrue(Files.size(profile.resolve("small-batch2-fp32.json")) > 0, run.out());
+        // The MLP's first product: 2 images x 16 tokens by width 32 by hidden 128.
+        assertTrue(run.out().lines().anyMatch(l -> l.matches(" +aten::mm \\[\\[32,32],\\[32,128]] +[0-9.]+ ms +[0-9.]+ calls +[0-9]+ GFLOP/s")),
+                run.out());
+    }
+
     /** Each benchmark times aim4j in bf16 next to fp32 when asked (bf16 logits once stopped the forward benchmark). */
     @Test
     void theForwardAndProbeBenchmarksRunInBf16() throws Exception {
