@@ -36,36 +36,33 @@ class BenchCommandTest {
         assertTrue(out.lines().noneMatch(l -> l.contains("torch eager") || l.contains("jax jit")), out);
     }
 
-    /** {@code --profile} writes libtorch's trace of aim4j's steps and prints where a step's time went. */
+    /**
+     * {@code --profile} writes libtorch's trace of aim4j's training steps and of its forward passes
+     * and prints where their time went: the MLP's first product (width 32 to hidden 128, on as many
+     * rows as the work feeds it) among the product shapes.
+     */
     @Test
-    void theTrainingBenchmarkProfilesAim4jsSteps() throws Exception {
+    void theTimingBenchmarksProfileAim4jsWork() throws Exception {
         Path model = dir.resolve("model.json");
         Files.writeString(model, "{\"name\": \"tiny\", \"img_size\": 16, \"patch_size\": 4, \"embed_dim\": 32, \"num_blocks\": 1, \"num_heads\": 2,"
                 + " \"decoder\": {\"embed_dim\": 32, \"num_layers\": 1}}");
+        Path trunk = dir.resolve("trunk.json");
+        Files.writeString(trunk, "{\"name\": \"tiny\", \"img_size\": 16, \"patch_size\": 4, \"embed_dim\": 32, \"num_blocks\": 1, \"num_heads\": 2}");
         Path profile = dir.resolve("profile");
-        CliRun run = CliRun.of("bench", "train", "--model", model.toString(), "--batch", "2", "--steps", "2", "--warmup", "1", "--peers", "none",
-                "--profile", profile.toString());
-        assertEquals(0, run.code(), run.err());
-        assertTrue(Files.size(profile.resolve("tiny-32-fp32.json")) > 0, run.out());
-        assertTrue(run.out().lines().anyMatch(l -> l.matches(" +aten::mm \\[\\[[0-9]+,32],\\[32,[0-9]+]] +[0-9.]+ ms +[0-9.]+ calls +[0-9]+ GFLOP/s")),
-                run.out());
+        assertProfiled(profile.resolve("tiny-32-fp32.json"), "bench", "train", "--model", model.toString(), "--batch", "2", "--steps", "2",
+                "--warmup", "1", "--peers", "none", "--profile", profile.toString());
+        assertProfiled(profile.resolve("tiny-batch2-fp32.json"), "bench", "forward", "--config", trunk.toString(), "--batch", "2", "--iters", "2",
+                "--warmup", "1", "--peers", "none", "--profile", profile.toString());
         CliRun notAFolder = CliRun.of("bench", "train", "--peers", "none", "--profile", model.toString());
         assertEquals(1, notAFolder.code());
         assertEquals("aim4j: error: --profile " + model + ": not a folder", notAFolder.err().strip());
     }
 
-    /** The forward benchmark's {@code --profile} likewise: a trace per batch and precision, and the products of the blocks by shape. */
-    @Test
-    void theForwardBenchmarkProfilesAim4jsPasses() throws Exception {
-        Path model = dir.resolve("small.json");
-        Files.writeString(model, "{\"name\": \"small\", \"img_size\": 16, \"patch_size\": 4, \"embed_dim\": 32, \"num_blocks\": 1, \"num_heads\": 2}");
-        Path profile = dir.resolve("profile");
-        CliRun run = CliRun.of("bench", "forward", "--config", model.toString(), "--batch", "2", "--iters", "2", "--warmup", "1", "--peers", "none",
-                "--profile", profile.toString());
+    private static void assertProfiled(Path trace, String... args) throws Exception {
+        CliRun run = CliRun.of(args);
         assertEquals(0, run.code(), run.err());
-        assertTrue(Files.size(profile.resolve("small-batch2-fp32.json")) > 0, run.out());
-        // The MLP's first product: 2 images x 16 tokens by width 32 by hidden 128.
-        assertTrue(run.out().lines().anyMatch(l -> l.matches(" +aten::mm \\[\\[32,32],\\[32,128]] +[0-9.]+ ms +[0-9.]+ calls +[0-9]+ GFLOP/s")),
+        assertTrue(Files.size(trace) > 0, run.out());
+        assertTrue(run.out().lines().anyMatch(l -> l.matches(" +aten::mm \\[\\[[0-9]+,32],\\[32,128]] +[0-9.]+ ms +[0-9.]+ calls +[0-9]+ GFLOP/s")),
                 run.out());
     }
 
