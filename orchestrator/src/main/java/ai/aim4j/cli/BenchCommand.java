@@ -60,10 +60,11 @@ final class BenchCommand {
         public Integer call() throws Exception {
             Counts.allAtLeast("--batch", batches, 1);
             Path profile = profileOption.folder();
+            Interleaved.Schedule schedule = peers.schedule(warmup, iters);
             AimConfig c = model.resolve(null);
             PeerOptions.Setup run = peers.setup(System.out);
             for (int batch : batches) {
-                SideBySide table = ForwardBench.run(c, batch, peers.schedule(warmup, iters), run.precisions(), run.python(), run.modes(), run.peak(),
+                SideBySide table = ForwardBench.run(c, batch, schedule, run.precisions(), run.python(), run.modes(), run.peak(),
                         System.err);
                 System.out.println(ForwardBench.describe(c, batch));
                 table.print(System.out);
@@ -142,12 +143,13 @@ final class BenchCommand {
                 Counts.atLeast("--batch", batch, 1);
             }
             Path profile = profileOption.folder();
+            Interleaved.Schedule schedule = peers.schedule(warmup, steps);
             List<TrainBench.Geometry> geometries = model != null ? List.of(new TrainBench.Geometry(model, ModelSpecs.pretraining(model), 64))
                     : TrainBench.defaults();
             PeerOptions.Setup run = peers.setup(System.out);
             for (TrainBench.Geometry g : geometries) {
                 int b = batch == null ? g.batch() : batch;
-                SideBySide table = TrainBench.run(g.config(), b, peers.schedule(warmup, steps), run.precisions(), run.python(), run.modes(), run.peak());
+                SideBySide table = TrainBench.run(g.config(), b, schedule, run.precisions(), run.python(), run.modes(), run.peak());
                 System.out.println(TrainBench.describe(g.name(), g.config(), b));
                 table.print(System.out);
                 if (profile != null) {

@@ -45,8 +45,9 @@ final class PeerOptions {
      */
     record Setup(CpuPeak peak, List<Precision> precisions, List<String> modes, PythonEnvironment python) {}
 
-    /** The run's set-up, each part printed as it is decided; an error line for a bad flag. */
+    /** The run's set-up, each part printed as it is decided; an error line for a bad flag, before anything is measured or printed. */
     Setup setup(PrintStream out) {
+        checkFlags();
         CpuPeak peak = peak(out);
         List<Precision> precisions = precisions(peak, out);
         List<String> modes = modes(peak, out);
@@ -110,12 +111,7 @@ final class PeerOptions {
 
     /** The theoretical peak, after printing how it is made up; null, with the reason, where it is unknown. */
     CpuPeak peak(PrintStream out) {
-        if (clockGhz != null && !(clockGhz > 0)) {
-            throw new IllegalArgumentException("--clock-ghz must be positive, got " + clockGhz);
-        }
-        if (fmaUnits != null) {
-            Counts.atLeast("--fma-units", fmaUnits, 1);
-        }
+        checkFlags();
         try {
             CpuPeak peak = CpuPeak.ofThisMachine(EngineThreads.count(), fmaUnits, clockGhz);
             for (Precision p : Precision.values()) {
@@ -126,6 +122,22 @@ final class PeerOptions {
         } catch (IOException | IllegalArgumentException e) {
             out.println("peak: unknown (" + e.getMessage() + ")");
             return null;
+        }
+    }
+
+    /** Refuses a bad flag with an error line. */
+    private void checkFlags() {
+        if (clockGhz != null && !(clockGhz > 0)) {
+            throw new IllegalArgumentException("--clock-ghz must be positive, got " + clockGhz);
+        }
+        if (fmaUnits != null) {
+            Counts.atLeast("--fma-units", fmaUnits, 1);
+        }
+        if (dtypes != null) {
+            dtypes.forEach(Precision::of);
+        }
+        if (peers != null) {
+            PythonPeers.parseModes(peers);
         }
     }
 

@@ -1,5 +1,6 @@
 package ai.aim4j.cli;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
@@ -12,14 +13,21 @@ final class ProfileOption {
     Path folder;
 
     /**
-     * The folder, or null when not asked for.
+     * The folder, made if need be before the benchmark runs, or null when not asked for.
      *
-     * @throws IllegalArgumentException when the path exists and is not a folder
+     * @throws IllegalArgumentException when the path is not a folder or cannot be made one
      */
     Path folder() {
-        if (folder != null && Files.exists(folder) && !Files.isDirectory(folder)) {
+        if (folder == null) {
+            return null;
+        }
+        if (Files.exists(folder) && !Files.isDirectory(folder)) {
             throw new IllegalArgumentException("--profile " + folder + ": not a folder");
         }
-        return folder;
+        try {
+            return Files.createDirectories(folder);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--profile " + folder + ": cannot make the folder: " + Main.describe(e));
+        }
     }
 }

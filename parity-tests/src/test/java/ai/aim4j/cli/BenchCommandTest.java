@@ -56,6 +56,12 @@ class BenchCommandTest {
         CliRun notAFolder = CliRun.of("bench", "train", "--peers", "none", "--profile", model.toString());
         assertEquals(1, notAFolder.code());
         assertEquals("aim4j: error: --profile " + model + ": not a folder", notAFolder.err().strip());
+        CliRun unmakeable = CliRun.of("bench", "forward", "--config", trunk.toString(), "--peers", "none", "--profile",
+                model.resolve("profile").toString());
+        assertEquals(1, unmakeable.code());
+        assertTrue(unmakeable.err().strip().startsWith("aim4j: error: --profile " + model.resolve("profile") + ": cannot make the folder: "),
+                unmakeable.err());
+        assertEquals("", unmakeable.out(), "refused before the benchmark ran");
     }
 
     private static void assertProfiled(Path trace, String... args) throws Exception {

@@ -42,4 +42,19 @@ class PeerOptionsTest {
         options.peers = "torch-eager,tf";
         assertThrows(IllegalArgumentException.class, () -> options.modes(peak(CpuPeak.Bf16.AMX), out));
     }
+
+    /** A bad flag is refused before the clock is measured or a line printed (the peak took seconds to measure first). */
+    @Test
+    void aBadFlagIsRefusedBeforeAnythingIsPrinted() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        PeerOptions peers = new PeerOptions();
+        peers.peers = "torch-eager,tf";
+        assertEquals("--peers: unknown peer tf; expected none or some of " + String.join(",", PythonPeers.MODES),
+                assertThrows(IllegalArgumentException.class, () -> peers.setup(out)).getMessage());
+        PeerOptions dtypes = new PeerOptions();
+        dtypes.dtypes = List.of("fp32", "fp8");
+        assertThrows(IllegalArgumentException.class, () -> dtypes.setup(out));
+        assertEquals("", bytes.toString(StandardCharsets.UTF_8));
+    }
 }
