@@ -110,8 +110,7 @@ final class PeerOptions {
     }
 
     /** The theoretical peak, after printing how it is made up; null, with the reason, where it is unknown. */
-    CpuPeak peak(PrintStream out) {
-        checkFlags();
+    private CpuPeak peak(PrintStream out) {
         try {
             CpuPeak peak = CpuPeak.ofThisMachine(EngineThreads.count(), fmaUnits, clockGhz);
             for (Precision p : Precision.values()) {

@@ -7,9 +7,9 @@ import picocli.CommandLine.Option;
 
 /** {@code --profile}: where a benchmark writes libtorch's profile of aim4j's timed work. */
 final class ProfileOption {
-    @Option(names = "--profile", description = "a folder for libtorch's profile of as many more aim4j calls as are timed, for each"
-            + " geometry or batch and each precision (Chrome trace files, for Perfetto); the heaviest operators and matrix-product shapes"
-            + " are printed after each table")
+    @Option(names = "--profile", description = "a folder for libtorch's profile of one more round of aim4j's calls (--steps or --iters),"
+            + " for each geometry or batch and each precision (Chrome trace files, for Perfetto); the heaviest operators and matrix-product"
+            + " shapes are printed after each table")
     Path folder;
 
     /**
