@@ -13,8 +13,9 @@ public final class Sharding {
 
     /** Shards the source, reporting samples written. */
     public static Manifest run(ShardSettings s, ProgressListener progress) throws IOException {
-        try (ImageSource whole = Sources.open(s.from(), s.split(), s.seed());
-             ImageSource src = s.range() == null ? whole : new Slice(whole, s.rangeBounds()[0], s.rangeBounds()[1], s.split())) {
+        // One resource: a slice is a view that holds nothing of its own, and a source closed twice may refuse the second close.
+        try (ImageSource whole = Sources.open(s.from(), s.split(), s.seed())) {
+            ImageSource src = s.range() == null ? whole : new Slice(whole, s.rangeBounds()[0], s.rangeBounds()[1], s.split());
             progress.total("shard " + s.split(), src.size(), "img");
             return DatasetWriter.write(src, s.out(), s.shards(), s.encoding(), s.recorded(), progress::done);
         }

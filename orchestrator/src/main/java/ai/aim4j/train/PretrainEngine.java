@@ -125,7 +125,6 @@ public final class PretrainEngine {
             String chosen = LeadDecision.share(comm, () -> {
                 // Refused before anything is written: a fresh run over a folder with checkpoints keeps that run's config.
                 Path point = resumePoint(resume, store);
-                writeEffectiveConfig(out, total);
                 return point == null ? "" : point.toString();
             });
             Path from = chosen.isEmpty() ? null : Path.of(chosen);
@@ -136,10 +135,6 @@ public final class PretrainEngine {
                 if (loaded != null) {
                     log.accept("resuming from " + from + " (step " + step + ")" + (comm.world() > 1 ? " on " + comm.world() + " ranks" : ""));
                 }
-                if (comm.isLead()) {
-                    // Lines past the starting step come from a run that died after it (or before its first checkpoint).
-                    metrics.truncateAfter(step);
-                }
                 try (AimPretraining model = loaded == null ? AimPretraining.initialize(config, s.seed(), DataType.FLOAT32)
                         : AimPretraining.create(config, L3mNames.fromL3m(loaded.model().tensors()), DataType.FLOAT32, from.toString());
                      AdamW opt = new AdamW(model.trainableParameters(), new AdamW.Hyper(s.beta1(), s.beta2(), s.eps(), s.weightDecay()),
@@ -147,9 +142,6 @@ public final class PretrainEngine {
                      BatchLoader loader = TrainingBatches.open(data, transform(data, true), s.seed(), comm.rank(), comm.world(), cursor, micro,
                              s.loaderThreads(), warn);
                      TrainStep trainStep = new TrainStep(model, opt, comm, s.precision())) {
-                    // Timing stays out of the checkpoint (whose files are bit-identical across resumes): the log holds it.
-                    List<MetricsLog.Step> logged = comm.isLead() ? metrics.read() : List.of();
-                    double elapsed = logged.isEmpty() ? 0 : logged.getLast().elapsedS();
                     long skipped = 0;
                     if (loaded != null) {
                         opt.load(loaded.optimizer().tensors(), loaded.state().optimizerSteps());
@@ -157,6 +149,15 @@ public final class PretrainEngine {
                         loaded.close();
                         loaded = null;
                     }
+                    if (comm.isLead()) {
+                        // Only now that the checkpoint has loaded into this model: a resume refused leaves the run's record as it was.
+                        // Lines past the starting step come from a run that died after it (or before its first checkpoint).
+                        metrics.truncateAfter(step);
+                        writeEffectiveConfig(out, total);
+                    }
+                    // Timing stays out of the checkpoint (whose files are bit-identical across resumes): the log holds it.
+                    List<MetricsLog.Step> logged = comm.isLead() ? metrics.read() : List.of();
+                    double elapsed = logged.isEmpty() ? 0 : logged.getLast().elapsedS();
                     ProgressListener shown = comm.isLead() ? progress : ProgressListener.NONE;
                     shown.total("pretrain", total, "step");
                     new Loop(model, opt, trainStep, loader, val, store, metrics, total, elapsed, skipped).run(step, cursor, shown);

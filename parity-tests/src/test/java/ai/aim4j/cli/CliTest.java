@@ -161,6 +161,29 @@ class CliTest {
         assertTrue(badSource.err().contains("unknown source"), badSource.err());
     }
 
+    /** NumPy arrays shard like any source, with or without a range (the source was once closed twice, failing a finished run). */
+    @Test
+    void shardsNumpyArrays() throws IOException {
+        int n = 6;
+        byte[] pixels = new byte[n * 4 * 4];
+        for (int i = 0; i < pixels.length; i++) {
+            pixels[i] = (byte) (i * 7);
+        }
+        Path images = dir.resolve("x.npy");
+        byte[] header = ai.aim4j.files.NpyHeader.encode("|u1", new long[] {n, 4, 4});
+        byte[] file = Arrays.copyOf(header, header.length + pixels.length);
+        System.arraycopy(pixels, 0, file, header.length, pixels.length);
+        Files.write(images, file);
+        for (String range : new String[] {null, "1:5"}) {
+            Path out = dir.resolve("npy-" + (range == null ? "all" : "range"));
+            CliRun shard = range == null ? run("shard", "--from", "npy:" + images, "--out", out.toString())
+                    : run("shard", "--from", "npy:" + images, "--out", out.toString(), "--range", range);
+            assertEquals(0, shard.code(), shard.err());
+            CliRun stats = run("data", "stats", out.toString());
+            assertTrue(stats.out().lines().anyMatch(l -> l.matches("rows +" + (range == null ? 6 : 4) + " in .*")), stats.out());
+        }
+    }
+
     @Test
     void evalReadsAnImageFolderDirectly() throws IOException {
         Path folder = dir.resolve("folder");

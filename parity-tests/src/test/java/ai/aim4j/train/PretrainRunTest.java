@@ -113,6 +113,28 @@ class PretrainRunTest {
         assertEquals(6, Files.readAllLines(out.resolve("metrics.jsonl")).size());
     }
 
+    /** A resume the checkpoint refuses (another model) leaves the run's config and metrics as they were. */
+    @Test
+    void aRefusedResumeLeavesTheRunsRecord() throws IOException {
+        Path out = dir.resolve("refused");
+        String[] base = {"pretrain", "--data", dir.resolve("data").toString(), "--out", out.toString(), "--batch-size", "16", "--checkpoint-every", "2"};
+        assertEquals(0, run(concat(base, "--model", dir.resolve("model.json").toString(), "--steps", "3")).code());
+        // As if the run had died after step 3, before its checkpoint: a resume goes back to step 2, and drops step 3's line once it goes ahead.
+        try (var files = Files.walk(out.resolve("checkpoints/step-00000003"))) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
+        String config = Files.readString(out.resolve("config.json"));
+        List<String> metrics = Files.readAllLines(out.resolve("metrics.jsonl"));
+        assertEquals(3, metrics.size());
+        Path wider = dir.resolve("wider.json");
+        Files.writeString(wider, Files.readString(dir.resolve("model.json")).replace("\"embed_dim\": 32, \"num_blocks\"", "\"embed_dim\": 48, \"num_blocks\""));
+        CliRun r = run(concat(base, "--model", wider.toString(), "--steps", "6", "--resume", "auto"));
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("step-00000002"), r.err());
+        assertEquals(config, Files.readString(out.resolve("config.json")));
+        assertEquals(metrics, Files.readAllLines(out.resolve("metrics.jsonl")));
+    }
+
     @Test
     void gradientAccumulationGivesTheLossOfOneBigBatch() throws IOException {
         String[] base = {"pretrain", "--data", dir.resolve("data").toString(), "--model", dir.resolve("model.json").toString(),
