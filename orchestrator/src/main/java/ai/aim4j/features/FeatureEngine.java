@@ -50,6 +50,9 @@ public final class FeatureEngine {
      * each rank writes its own block's; of a dataset, the lead gathers them and writes the shards.
      */
     public static Written run(FeatureSettings s, Collectives comm, ProgressListener progress) throws IOException {
+        if (s.data() != null) {
+            refuseWritingOver(s.data(), s.out());
+        }
         // Every trunk pass runs on this thread, so one scope sets their precision.
         try (Aim aim = ModelSpecs.loadAim(s.weights(), s.model(), s.probeLayers(), s.allowUnexpected()); Autocast ignored = s.precision().scope()) {
             return s.data() != null ? dataset(aim, s, comm) : images(aim, s, comm, comm.isLead() ? progress : ProgressListener.NONE);
@@ -123,6 +126,15 @@ public final class FeatureEngine {
             params.put("data", s.data().toString());
             cache.write(s.out(), new DatasetInfo(set.info().classNames(), set.info().split(), "features of " + s.data()), params);
             return new Written(s.out(), cache.rows(), config);
+        }
+    }
+
+    /** Feature shards written into the dataset's own folder would replace its manifest: refused before any work. */
+    private static void refuseWritingOver(Path data, Path out) throws IOException {
+        Path dataFolder = Files.isDirectory(data) ? data : data.toAbsolutePath().getParent();
+        if (dataFolder != null && Files.exists(out) && Files.exists(dataFolder) && Files.isSameFile(out, dataFolder)) {
+            throw new IllegalArgumentException("--out " + out + " is the folder of --data " + data
+                    + ": the feature shards would replace the dataset; choose another folder");
         }
     }
 

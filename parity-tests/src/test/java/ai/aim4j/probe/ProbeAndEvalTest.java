@@ -1,5 +1,6 @@
 package ai.aim4j.probe;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -84,6 +85,14 @@ class ProbeAndEvalTest {
             }
             assertEquals(4L * 16 * 32, features.features(0).byteSize());
         }
+        // Into the dataset's own folder: refused before any work, the dataset intact.
+        byte[] manifest = Files.readAllBytes(dir.resolve("test/manifest.json"));
+        CliRun over = CliRun.of("features", "--weights", trunk.toString(), "--config", dir.resolve("model.json").toString(), "--data",
+                dir.resolve("test").toString(), "--out", dir.resolve("test").toString());
+        assertEquals(1, over.code());
+        assertEquals("aim4j: error: --out " + dir.resolve("test") + " is the folder of --data " + dir.resolve("test")
+                + ": the feature shards would replace the dataset; choose another folder", over.err().strip());
+        assertArrayEquals(manifest, Files.readAllBytes(dir.resolve("test/manifest.json")));
     }
 
     @Test
