@@ -19,6 +19,8 @@ import picocli.CommandLine.Parameters;
 final class LaunchCommand implements Callable<Integer> {
     /** The commands that split their work over ranks; any other would run N times over the same files. */
     static final Set<String> DISTRIBUTED = Set.of("pretrain", "features", "probe", "eval");
+    /** mpirun's exit code for a rank killed by a signal: 128 plus the signal's number. */
+    private static final int SIGNALLED = 128;
 
     @Mixin
     JobOptions job;
@@ -32,16 +34,21 @@ final class LaunchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("aim4j " + command.getFirst() + " runs as one process; launch runs " + String.join(", ",
                     DISTRIBUTED.stream().sorted().toList()));
         }
+        int threads = job.threads();
         if (!MpiRun.installed()) {
             throw new IllegalStateException("aim4j launch needs Open MPI's mpirun, which is not on the PATH: install it (Debian and"
                     + " Ubuntu: apt install openmpi-bin libopenmpi-dev)");
         }
-        int threads = job.threads();
         Process mpirun = new ProcessBuilder(MpiRun.command(job.nproc, job.hosts, threads, RankCommand.of(threads, command))).inheritIO().start();
         Thread stop = new Thread(mpirun::destroy);
         Runtime.getRuntime().addShutdownHook(stop);
         int code = mpirun.waitFor();
         Runtime.getRuntime().removeShutdownHook(stop);
+        if (code > SIGNALLED) {
+            // A rank killed by a signal cannot say so itself, and mpirun (told to be quiet) does not either.
+            throw new IllegalStateException("a rank of the job was killed by signal " + (code - SIGNALLED) + " (mpirun exit " + code
+                    + "); the job stopped");
+        }
         return code;
     }
 }

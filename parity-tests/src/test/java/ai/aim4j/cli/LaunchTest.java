@@ -4,10 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** How {@code aim4j launch} and the commands refuse what cannot work, each in one line. */
 class LaunchTest {
@@ -40,6 +43,28 @@ class LaunchTest {
         assertEquals(1, rank.code(), rank.out());
         assertTrue(rank.out().strip().equals("aim4j: error: aim4j shard runs as one process, not as one of 2 ranks; the commands that run"
                 + " on several are eval, features, pretrain, probe"), rank.out());
+    }
+
+    @Test
+    void aBadHostListIsRefusedInOneLine() {
+        CliRun format = CliRun.of("launch", "--nproc", "2", "--hosts", "localhost:x", "eval", "--data", "d");
+        assertEquals(1, format.code());
+        assertEquals("aim4j: error: --hosts: 'localhost:x' is not host:slots (a machine and how many ranks it takes, e.g. node1:4)",
+                format.err().strip());
+        CliRun few = CliRun.of("launch", "--nproc", "5", "--hosts", "a:2,b:2", "eval", "--data", "d");
+        assertEquals(1, few.code());
+        assertEquals("aim4j: error: --hosts offer 4 slots, fewer than --nproc 5", few.err().strip());
+    }
+
+    /** A rank killed by a signal says nothing itself, and mpirun is told to be quiet: launch says it (an mpirun that exits as such a job does). */
+    @Test
+    void aRankKilledBySignalIsReportedInOneLine(@TempDir Path dir) throws Exception {
+        Path mpirun = dir.resolve("mpirun");
+        Files.writeString(mpirun, "#!/bin/sh\nexit 137\n");
+        assertTrue(mpirun.toFile().setExecutable(true));
+        CliRun r = child(Map.of("PATH", dir + ":" + System.getenv("PATH")), "launch", "--nproc", "2", "eval", "--data", "d");
+        assertEquals(1, r.code(), r.out());
+        assertEquals("aim4j: error: a rank of the job was killed by signal 9 (mpirun exit 137); the job stopped", r.out().strip());
     }
 
     @Test
