@@ -63,7 +63,7 @@ public record ProbeSettings(Trunk trunk, String model, Path data, Path valData, 
         if (model == null && !(trunk instanceof Trunk.Weights)) {
             throw new IllegalArgumentException("--random-trunk and --pixels need --model");
         }
-        if (epochs < 1 || batch < 1 || lrs.isEmpty() || wds.isEmpty() || holdout <= 0 || holdout >= 1) {
+        if (epochs < 1 || batch < 1 || lrs.isEmpty() || wds.isEmpty() || !(holdout > 0 && holdout < 1)) {
             throw new IllegalArgumentException("probe settings need epochs and batch size >= 1, a non-empty grid and a hold-out in (0, 1)");
         }
         if (lrs.stream().anyMatch(lr -> !(lr > 0 && Double.isFinite(lr))) || wds.stream().anyMatch(wd -> !(wd >= 0 && Double.isFinite(wd)))) {

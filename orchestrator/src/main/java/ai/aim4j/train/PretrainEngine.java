@@ -256,17 +256,18 @@ public final class PretrainEngine {
                     }
                 }
                 TrainStep.Result result = trainStep.finish(lr, s.gradClip());
+                // Numbered from 1, as metrics.jsonl and the checkpoints number the steps.
+                long done = step + 1;
                 if (!result.applied()) {
                     String what = Double.isFinite(result.loss()) ? "gradient norm" : "loss";
                     if (!s.skipNonfinite()) {
-                        throw new NonFiniteException("step " + step + ": the " + what + " is not finite; the run stopped" + lastCheckpointNote()
+                        throw new NonFiniteException("step " + done + ": the " + what + " is not finite; the run stopped" + lastCheckpointNote()
                                 + " (pass --skip-nonfinite to skip such steps)");
                     }
                     skipped++;
-                    log.accept("step " + step + ": non-finite " + what + ", step skipped");
+                    log.accept("step " + done + ": non-finite " + what + ", step skipped");
                 }
                 double seconds = (System.nanoTime() - t0) / 1e9;
-                long done = step + 1;
                 Double valLoss = val != null && (done % s.valEvery() == 0 || done == total) ? validate() : null;
                 boolean checkpoint = done % s.checkpointEvery() == 0 || done == total;
                 if (comm.world() > 1 && (checkpoint || done % s.paramCheckEvery() == 0)) {

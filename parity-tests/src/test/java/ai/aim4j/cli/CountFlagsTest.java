@@ -2,7 +2,9 @@ package ai.aim4j.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -82,6 +84,28 @@ class CountFlagsTest {
                 dir.toString(), "--out", out.toString(), "--train-limit", "-1");
         refused("--lr values must be positive and --wd values not negative, got [0.001, -1.0] and [0.05]", "probe", "--weights",
                 weights.toString(), "--data", dir.toString(), "--val-data", dir.toString(), "--out", out.toString(), "--lr", "1e-3,-1");
+        refused("probe settings need epochs and batch size >= 1, a non-empty grid and a hold-out in (0, 1)", "probe", "--weights",
+                weights.toString(), "--data", dir.toString(), "--val-data", dir.toString(), "--out", out.toString(), "--holdout", "NaN");
+        assertFalse(Files.exists(out), "nothing is written");
+    }
+
+    /** A model config outside what a model can be (or this implementation can size) is refused before anything is written. */
+    @Test
+    void modelConfigBounds() throws IOException {
+        Path out = dir.resolve("w.safetensors");
+        String base = "\"patch_size\": 4, \"num_blocks\": 1, \"num_heads\": 2";
+        List<List<String>> cases = List.of(
+                List.of("\"img_size\": [-28, 28], \"embed_dim\": 32", "img_size must be positive, got [-28, 28]"),
+                List.of("\"img_size\": 16, \"embed_dim\": 32, \"layer_norm_eps\": -1",
+                        "layer_norm_eps and batch_norm_eps must lie in (0, 1), got -1.0 and 1.0E-6"),
+                List.of("\"img_size\": 16, \"embed_dim\": 1000000000", "a size is beyond this implementation's bounds (img_size 32768,"
+                        + " embed_dim and mlp_ratio 65536, num_blocks 4096, num_classes 16777216)"));
+        for (List<String> c : cases) {
+            Path config = Files.writeString(dir.resolve("config.json"), "{" + base + ", " + c.getFirst() + "}");
+            CliRun run = CliRun.of("init", "--config", config.toString(), "--out", out.toString());
+            assertEquals(1, run.code(), c.getFirst());
+            assertTrue(run.err().strip().startsWith("aim4j: error: ") && run.err().strip().endsWith("invalid AIM config: " + c.getLast()), run.err());
+        }
         assertFalse(Files.exists(out), "nothing is written");
     }
 }

@@ -87,6 +87,9 @@ class PretrainRunTest {
         assertTrue(r.err().contains("not finite") && r.err().contains("last good checkpoint"), r.err());
         Path last = new CheckpointStore(out, 3).list().getLast().dir();
         assertNull(CheckpointStore.verify(last), "the last checkpoint must be intact");
+        // The failing step is named as metrics.jsonl numbers the steps: the one after the last line logged.
+        List<String> logged = Files.readAllLines(out.resolve("metrics.jsonl"));
+        assertTrue(r.err().contains("step " + (logged.size() + 1) + ": the "), r.err() + " after " + logged.size() + " logged steps");
 
         Path skip = dir.resolve("skip");
         CliRun s = run("pretrain", "--data", dir.resolve("data").toString(), "--model", dir.resolve("model.json").toString(), "--out",

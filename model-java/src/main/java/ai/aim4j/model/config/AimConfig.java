@@ -37,6 +37,10 @@ public record AimConfig(String name, int[] imgSize, int[] patchSize, int channel
                         int headHeads, int headQueries, double batchNormEps) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int MAX_SIDE = 1 << 15;
+    private static final int MAX_WIDTH = 1 << 16;
+    private static final int MAX_BLOCKS = 1 << 12;
+    private static final int MAX_CLASSES = 1 << 24;
 
     /** The released presets, keyed by name; each uses the 'best' probe layers of ml-aim. */
     private static final Map<String, Function<String, AimConfig>> PRESETS = new LinkedHashMap<>();
@@ -50,7 +54,14 @@ public record AimConfig(String name, int[] imgSize, int[] patchSize, int channel
 
     public AimConfig {
         require(imgSize.length == 2 && patchSize.length == 2, "img_size and patch_size need two values (height, width)");
+        require(imgSize[0] > 0 && imgSize[1] > 0, "img_size must be positive, got " + Arrays.toString(imgSize));
         require(patchSize[0] > 0 && patchSize[1] > 0, "patch_size must be positive");
+        // Far beyond any AIM (the largest is 4096 wide, 32 blocks, 256 tokens): sizes past these overflow the arithmetic of shapes.
+        require(imgSize[0] <= MAX_SIDE && imgSize[1] <= MAX_SIDE && dim <= MAX_WIDTH && blocks <= MAX_BLOCKS && mlpRatio <= MAX_WIDTH
+                && numClasses <= MAX_CLASSES, "a size is beyond this implementation's bounds (img_size " + MAX_SIDE + ", embed_dim and"
+                + " mlp_ratio " + MAX_WIDTH + ", num_blocks " + MAX_BLOCKS + ", num_classes " + MAX_CLASSES + ")");
+        require(layerNormEps > 0 && layerNormEps < 1 && batchNormEps > 0 && batchNormEps < 1,
+                "layer_norm_eps and batch_norm_eps must lie in (0, 1), got " + layerNormEps + " and " + batchNormEps);
         require(imgSize[0] % patchSize[0] == 0 && imgSize[1] % patchSize[1] == 0,
                 "img_size " + Arrays.toString(imgSize) + " is not a multiple of patch_size " + Arrays.toString(patchSize));
         require(channels > 0 && blocks > 0 && mlpRatio > 0 && numClasses > 0 && headQueries > 0, "sizes must be positive");
