@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JacksonException;
 import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -48,6 +49,8 @@ public record Manifest(
             throw new IOException(dir + ": no " + FILE + " (not a sharded dataset, or an interrupted 'shard' run)", e);
         } catch (JacksonException e) {
             throw new IOException(f + ": unreadable manifest: " + e.getOriginalMessage(), e);
+        } catch (CharacterCodingException e) {
+            throw new IOException(f + ": unreadable manifest: not UTF-8 text", e);
         }
         if (m.shards() == null || m.shards().isEmpty()) {
             throw new IOException(f + ": the manifest lists no shards");

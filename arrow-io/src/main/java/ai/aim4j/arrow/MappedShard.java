@@ -152,7 +152,7 @@ public final class MappedShard implements AutoCloseable {
             }
             arena.close();
             throw e instanceof IOException io && io.getMessage() != null && io.getMessage().startsWith(file.toString()) ? io
-                    : new IOException(file + ": not a readable Arrow IPC file: " + e.getMessage(), e);
+                    : new IOException(file + ": not a readable Arrow IPC file: " + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName()), e);
         }
     }
 

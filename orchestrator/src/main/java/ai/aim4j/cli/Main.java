@@ -3,6 +3,7 @@ package ai.aim4j.cli;
 import ai.aim4j.dist.Jobs;
 import ai.aim4j.dist.SharedFailure;
 import java.io.PrintWriter;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
 import java.util.List;
@@ -80,6 +81,9 @@ public final class Main {
         }
         if (ex instanceof NoSuchFileException) {
             msg = "no such file: " + msg;
+        } else if (ex instanceof FileAlreadyExistsException) {
+            // Most often an output folder's path taken by a file.
+            msg = "already exists (a file where a folder or a new file was to go): " + msg;
         }
         return msg;
     }

@@ -27,6 +27,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -106,6 +107,8 @@ public final class FeatureEngine {
     private static Image decode(Path file) throws IOException {
         try {
             return ImageDecoder.decode(Files.readAllBytes(file));
+        } catch (NoSuchFileException e) {
+            throw new IOException(file + ": no such file", e);
         } catch (IOException e) {
             throw new IOException(file + ": " + e.getMessage(), e);
         }

@@ -201,8 +201,8 @@ public final class PretrainEngine {
 
     private void writeEffectiveConfig(Path out, long total) throws IOException {
         ObjectNode n = s.toJson();
-        n.put("total_steps", total);
-        n.set("model_config", config.toJson());
+        n.put(PretrainSettings.DERIVED_TOTAL_STEPS, total);
+        n.set(PretrainSettings.DERIVED_MODEL_CONFIG, config.toJson());
         AtomicFiles.writeString(out.resolve("config.json"), n.toPrettyString() + "\n");
     }
 

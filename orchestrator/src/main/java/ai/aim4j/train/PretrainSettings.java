@@ -49,6 +49,9 @@ public record PretrainSettings(
         @JsonProperty("skip_nonfinite") boolean skipNonfinite,
         @JsonProperty("loader_threads") int loaderThreads) {
 
+    /** Keys a run adds to its {@code config.json} beyond the settings: the steps it works out, and the model's whole config. */
+    public static final String DERIVED_TOTAL_STEPS = "total_steps";
+    public static final String DERIVED_MODEL_CONFIG = "model_config";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
@@ -103,7 +106,13 @@ public record PretrainSettings(
             if (node == null || !node.isObject()) {
                 throw new IOException(file + ": run settings must be a mapping of names to values");
             }
-            return (ObjectNode) node;
+            ObjectNode settings = (ObjectNode) node;
+            // A run's own config.json may be given back: what the run derived is derived again.
+            settings.remove(List.of(DERIVED_TOTAL_STEPS, DERIVED_MODEL_CONFIG));
+            ObjectNode trial = defaults();
+            trial.setAll(settings);
+            JSON.treeToValue(trial, PretrainSettings.class);
+            return settings;
         } catch (JacksonException e) {
             throw new IOException(file + ": unreadable run settings: " + e.getOriginalMessage(), e);
         }

@@ -57,6 +57,16 @@ class PretrainRunTest {
         CliRun again = run("pretrain", "--config", yaml.toString(), "--out", out.toString());
         assertEquals(1, again.code());
         assertTrue(again.err().contains("--resume auto"), again.err());
+        // The run's own config.json is a settings file too (what the run derived is derived again).
+        Path rerun = dir.resolve("rerun");
+        CliRun same = run("pretrain", "--config", out.resolve("config.json").toString(), "--out", rerun.toString(), "--steps", "1");
+        assertEquals(0, same.code(), same.err());
+        assertTrue(Files.readString(rerun.resolve("config.json")).contains("\"total_steps\" : 1"));
+        // A settings file's own mistakes are reported with its name.
+        Path typo = Files.writeString(dir.resolve("typo.yaml"), "data: " + dir.resolve("data") + "\nfrobnicate: 3\n");
+        CliRun bad = run("pretrain", "--config", typo.toString(), "--out", dir.resolve("typo").toString());
+        assertEquals(1, bad.code());
+        assertTrue(bad.err().strip().startsWith("aim4j: error: " + typo + ": unreadable run settings: Unrecognized field \"frobnicate\""), bad.err());
     }
 
     @Test
