@@ -195,14 +195,19 @@ public final class ProbeEngine {
             double trainSeconds = seconds(t1);
             List<double[]> onHeld = trainer.evaluate(held, EVAL_BATCH);
             List<double[]> onTest = trainer.evaluate(eval, EVAL_BATCH);
-            int best = 0;
+            // A head whose held-out loss is not finite has diverged: its accuracy means nothing, and it is never the one chosen.
+            int best = -1;
             List<ProbeResult.Point> grid = new ArrayList<>();
             for (int k = 0; k < trainer.size(); k++) {
                 grid.add(new ProbeResult.Point(trainer.point(k).lr(), trainer.point(k).weightDecay(), onHeld.get(k)[0], onHeld.get(k)[1],
                         onTest.get(k)[0], onTest.get(k)[1]));
-                if (onHeld.get(k)[0] > onHeld.get(best)[0]) {
+                if (Double.isFinite(onHeld.get(k)[1]) && (best < 0 || onHeld.get(k)[0] > onHeld.get(best)[0])) {
                     best = k;
                 }
+            }
+            if (best < 0) {
+                throw new IllegalStateException("every head of the grid diverged (its held-out loss is not finite): try a smaller --lr;"
+                        + " nothing was written");
             }
             ProbeResult result = new ProbeResult(trunkName, Arrays.toString(config.probeLayers()), fit.rows(), s.augment(), held.rows(),
                     eval.rows(), s.epochs(), s.batch(), featureSeconds, trainSeconds, (double) fit.rows() * s.epochs() / trainSeconds, grid,

@@ -2,6 +2,7 @@ package ai.aim4j.probe;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.aim4j.arrow.DatasetWriter;
@@ -14,6 +15,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.stream.LongStream;
@@ -93,6 +95,31 @@ class ProbeAndEvalTest {
         assertEquals("aim4j: error: --out " + dir.resolve("test") + " is the folder of --data " + dir.resolve("test")
                 + ": the feature shards would replace the dataset; choose another folder", over.err().strip());
         assertArrayEquals(manifest, Files.readAllBytes(dir.resolve("test/manifest.json")));
+    }
+
+    /** A diverged head (non-finite held-out loss) is never chosen; a grid of nothing else is refused, nothing written. */
+    @Test
+    void divergedHeadsAreNeverChosen() throws IOException {
+        String[] common = {"probe", "--random-trunk", "--model", dir.resolve("model.json").toString(), "--data", dir.resolve("train").toString(),
+            "--val-data", dir.resolve("test").toString(), "--epochs", "1", "--batch-size", "64", "--seed", "1"};
+        Path mixed = dir.resolve("mixed");
+        CliRun r = CliRun.of(concat(common, "--out", mixed.toString(), "--lr-grid", "1e30,3e-3"));
+        assertEquals(0, r.code(), r.err());
+        JsonNode res = new ObjectMapper().readTree(mixed.resolve("results.json").toFile());
+        assertTrue(res.get("grid").get(0).get("held_out_loss").isTextual(), "the 1e30 head diverged: " + res.get("grid").get(0));
+        assertEquals(3e-3, res.get("best").get("lr").asDouble());
+        Path diverged = dir.resolve("diverged");
+        CliRun all = CliRun.of(concat(common, "--out", diverged.toString(), "--lr-grid", "1e30"));
+        assertEquals(1, all.code());
+        assertEquals("aim4j: error: every head of the grid diverged (its held-out loss is not finite): try a smaller --lr; nothing was written",
+                all.err().strip().lines().reduce((first, last) -> last).orElseThrow(), "the last line, after the progress lines");
+        assertFalse(Files.exists(diverged.resolve("head.safetensors")));
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] all = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
     }
 
     @Test
