@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.aim4j.files.NpyHeader;
 import ai.aim4j.model.tensor.HostTensor;
 import ai.aim4j.model.tensor.NamedTensors;
 import ai.aim4j.weights.Npy;
@@ -170,7 +171,7 @@ class CliTest {
             pixels[i] = (byte) (i * 7);
         }
         Path images = dir.resolve("x.npy");
-        byte[] header = ai.aim4j.files.NpyHeader.encode("|u1", new long[] {n, 4, 4});
+        byte[] header = NpyHeader.encode("|u1", new long[] {n, 4, 4});
         byte[] file = Arrays.copyOf(header, header.length + pixels.length);
         System.arraycopy(pixels, 0, file, header.length, pixels.length);
         Files.write(images, file);

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -134,7 +135,7 @@ class PretrainRunTest {
         assertEquals(0, run(concat(base, "--model", dir.resolve("model.json").toString(), "--steps", "3")).code());
         // As if the run had died after step 3, before its checkpoint: a resume goes back to step 2, and drops step 3's line once it goes ahead.
         try (var files = Files.walk(out.resolve("checkpoints/step-00000003"))) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
         }
         String config = Files.readString(out.resolve("config.json"));
         List<String> metrics = Files.readAllLines(out.resolve("metrics.jsonl"));
