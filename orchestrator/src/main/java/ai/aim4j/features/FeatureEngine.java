@@ -27,7 +27,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -105,10 +104,10 @@ public final class FeatureEngine {
     }
 
     private static Image decode(Path file) throws IOException {
+        // A file that cannot be read already names itself (the CLI says "no such file: ..."); only the decoder's errors need the name.
+        byte[] bytes = Files.readAllBytes(file);
         try {
-            return ImageDecoder.decode(Files.readAllBytes(file));
-        } catch (NoSuchFileException e) {
-            throw new IOException(file + ": no such file", e);
+            return ImageDecoder.decode(bytes);
         } catch (IOException e) {
             throw new IOException(file + ": " + e.getMessage(), e);
         }
